@@ -1,0 +1,230 @@
+import { envSchema } from 'env-schema'
+import { Type, type Static } from 'typebox'
+
+export const EnvSchema = Type.Object({
+  NODE_ENV: Type.Union([
+    Type.Literal('development'),
+    Type.Literal('production'),
+    Type.Literal('test')
+  ], {
+    default: 'development',
+    description: 'production turns off every development convenience'
+  }),
+  HOST: Type.String({
+    default: '127.0.0.1',
+    description: 'address to listen on; 0.0.0.0 in a container'
+  }),
+  PORT: Type.Integer({
+    minimum: 0,
+    maximum: 65535,
+    default: 3000,
+    description: 'port to listen on'
+  }),
+  LOG_LEVEL: Type.Union([
+    Type.Literal('fatal'),
+    Type.Literal('error'),
+    Type.Literal('warn'),
+    Type.Literal('info'),
+    Type.Literal('debug'),
+    Type.Literal('trace'),
+    Type.Literal('silent')
+  ], { default: 'info', description: 'pino log level' }),
+  AUTH0_DOMAIN: Type.Optional(Type.String({
+    pattern: '^[A-Za-z0-9.-]+(:[0-9]+)?$',
+    description: 'tenant domain such as my-tenant.eu.auth0.com (no scheme)'
+  })),
+  AUTH0_ISSUER: Type.Optional(Type.String({
+    pattern: '^https?://',
+    description: 'explicit issuer URL; overrides AUTH0_DOMAIN'
+  })),
+  AUTH0_JWKS_URI: Type.Optional(Type.String({
+    pattern: '^https?://',
+    description: 'explicit JWKS URL; default is the issuer + .well-known/jwks.json'
+  })),
+  AUTH0_AUDIENCE: Type.Optional(Type.String({
+    minLength: 1,
+    description: 'API identifier, or a comma-separated list of them'
+  })),
+  AUTH0_CLAIMS_NAMESPACE: Type.String({
+    default: 'https://api.example.test/',
+    description: 'prefix of the custom claims set by an Auth0 Action'
+  }),
+  AUTH0_ALGORITHMS: Type.String({
+    default: 'RS256',
+    description: 'comma-separated allow-list of signing algorithms'
+  }),
+  AUTH0_CLOCK_TOLERANCE: Type.Integer({
+    minimum: 0,
+    maximum: 60,
+    default: 5,
+    description: 'leeway in seconds for exp, nbf and iat'
+  }),
+  SURREAL_URL: Type.String({
+    default: 'surrealkv://data/surreal',
+    pattern: '^(mem://|surrealkv://|rocksdb://|wss?://|https?://)',
+    description: 'mem://, surrealkv://path, rocksdb://path or ws(s):// for a SurrealDB server'
+  }),
+  SURREAL_NAMESPACE: Type.String({ default: 'app', minLength: 1 }),
+  SURREAL_DATABASE: Type.String({ default: 'main', minLength: 1 }),
+  SURREAL_USERNAME: Type.Optional(Type.String({
+    minLength: 1,
+    description: 'system user that applies migrations on a SurrealDB server'
+  })),
+  SURREAL_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
+  SURREAL_ACCESS_KEY: Type.Optional(Type.String({
+    minLength: 1,
+    description: 'Ed25519 private key (PKCS#8 PEM) that signs per-user SurrealDB tokens; ' +
+      'required with a SurrealDB server, generated under DATA_DIR otherwise'
+  })),
+  SURREAL_CONNECT_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    default: 10_000,
+    description: 'how long start-up waits for SurrealDB before giving up'
+  }),
+  DATA_DIR: Type.String({
+    default: 'data',
+    description: 'where development keys live (and the default surrealkv database)'
+  })
+})
+
+export type Env = Static<typeof EnvSchema>
+
+export interface Settings {
+  env: Env
+  production: boolean
+  issuer: string
+  jwksUri: string
+  audiences: string[]
+  algorithms: string[]
+  clockToleranceSec: number
+  claimsNamespace: string
+  devIssuer: boolean
+}
+
+const ALLOWED_ALGORITHMS = new Set([
+  'RS256', 'RS384', 'RS512',
+  'PS256', 'PS384', 'PS512',
+  'ES256', 'ES384', 'ES512',
+  'EdDSA'
+])
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/** Reads and validates the environment (and a .env file when present). */
+export function loadEnv (env: Record<string, string | undefined>, dotenv = false): Env {
+  try {
+    return envSchema<Env>({
+      schema: EnvSchema,
+      data: env,
+      env: false,
+      dotenv
+    })
+  } catch (err) {
+    throw new ConfigError(describeEnvError(err as Error))
+  }
+}
+
+function describeEnvError (err: Error): string {
+  // env-schema reports "env/PORT must be integer"; keep it to one line.
+  return `invalid configuration: ${err.message.replace(/\n/g, '; ')}`
+}
+
+export function splitList (value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
+}
+
+/**
+ * Turns the validated environment into the settings the app runs with.
+ * `devIssuerUrl` is where the built-in development issuer will be served,
+ * used only when no tenant is configured outside production.
+ */
+export function buildSettings (env: Env, devIssuerUrl?: string): Settings {
+  const production = env.NODE_ENV === 'production'
+  const configuredIssuer = findConfiguredIssuer(env)
+  const devIssuer = configuredIssuer === undefined && !production
+
+  if (configuredIssuer === undefined && production) {
+    throw new ConfigError('AUTH0_DOMAIN or AUTH0_ISSUER is required when NODE_ENV=production')
+  }
+  if (devIssuer && devIssuerUrl === undefined) {
+    throw new ConfigError('AUTH0_DOMAIN or AUTH0_ISSUER is required (no development issuer here)')
+  }
+
+  const issuer = configuredIssuer ?? devIssuerUrl as string
+  const audiences = resolveAudiences(env, production, devIssuer)
+  assertDatabaseSettings(env, production)
+
+  return {
+    env,
+    production,
+    issuer,
+    jwksUri: env.AUTH0_JWKS_URI ?? new URL('.well-known/jwks.json', issuer).href,
+    audiences,
+    algorithms: resolveAlgorithms(env.AUTH0_ALGORITHMS),
+    clockToleranceSec: env.AUTH0_CLOCK_TOLERANCE,
+    claimsNamespace: env.AUTH0_CLAIMS_NAMESPACE,
+    devIssuer
+  }
+}
+
+export const DEV_AUDIENCE = 'https://api.example.test'
+
+// Auth0 issues `iss` as "https://DOMAIN/" with the trailing slash, and the
+// comparison is exact, so the configured value is normalised to that form.
+function findConfiguredIssuer (env: Env): string | undefined {
+  if (env.AUTH0_ISSUER !== undefined) return withTrailingSlash(env.AUTH0_ISSUER)
+  if (env.AUTH0_DOMAIN !== undefined) return `https://${env.AUTH0_DOMAIN}/`
+  return undefined
+}
+
+function withTrailingSlash (url: string): string {
+  return url.endsWith('/') ? url : `${url}/`
+}
+
+function resolveAudiences (env: Env, production: boolean, devIssuer: boolean): string[] {
+  const audiences = splitList(env.AUTH0_AUDIENCE)
+
+  if (audiences.length > 0) return audiences
+  if (devIssuer) return [DEV_AUDIENCE]
+  if (production) throw new ConfigError('AUTH0_AUDIENCE is required when NODE_ENV=production')
+  throw new ConfigError('AUTH0_AUDIENCE is required when an Auth0 tenant is configured')
+}
+
+function assertDatabaseSettings (env: Env, production: boolean): void {
+  const scheme = new URL(env.SURREAL_URL).protocol
+
+  // Every request needs its own SurrealDB session, which only the embedded
+  // engine and the WebSocket protocol provide.
+  if (scheme === 'http:' || scheme === 'https:') {
+    throw new ConfigError('SURREAL_URL: http(s):// has no sessions; use ws:// or wss:// for a SurrealDB server')
+  }
+  const remote = scheme === 'ws:' || scheme === 'wss:'
+
+  if (production && !remote) {
+    throw new ConfigError('SURREAL_URL must be a ws:// or wss:// SurrealDB server when NODE_ENV=production')
+  }
+  if (remote && (env.SURREAL_USERNAME === undefined || env.SURREAL_PASSWORD === undefined)) {
+    throw new ConfigError('SURREAL_USERNAME and SURREAL_PASSWORD are required with a SurrealDB server')
+  }
+  if (remote && env.SURREAL_ACCESS_KEY === undefined) {
+    throw new ConfigError('SURREAL_ACCESS_KEY is required with a SurrealDB server (all instances share it)')
+  }
+}
+
+function resolveAlgorithms (value: string): string[] {
+  const algorithms = splitList(value)
+
+  if (algorithms.length === 0) throw new ConfigError('AUTH0_ALGORITHMS must name at least one algorithm')
+  for (const algorithm of algorithms) {
+    // HMAC and "none" would let anyone holding the public key mint tokens.
+    if (!ALLOWED_ALGORITHMS.has(algorithm)) {
+      throw new ConfigError(`AUTH0_ALGORITHMS: ${algorithm} is not an allowed asymmetric algorithm`)
+    }
+  }
+  return algorithms
+}

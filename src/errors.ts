@@ -1,0 +1,112 @@
+import createError from '@fastify/error'
+
+// Every error the API answers with is made here. Messages are safe to show a
+// client: they never carry a driver message, a token or a stack.
+
+export const AuthTokenMissingError = createError(
+  'AUTH_TOKEN_MISSING',
+  'A bearer access token is required',
+  401
+)
+
+export const AuthInvalidRequestError = createError(
+  'AUTH_INVALID_REQUEST',
+  'The Authorization header is malformed: %s',
+  400
+)
+
+export const AuthTokenInvalidError = createError(
+  'AUTH_TOKEN_INVALID',
+  'The access token is invalid: %s',
+  401
+)
+
+export const AuthTokenExpiredError = createError(
+  'AUTH_TOKEN_EXPIRED',
+  'The access token has expired',
+  401
+)
+
+export const AuthKeysUnavailableError = createError(
+  'AUTH_KEYS_UNAVAILABLE',
+  'The token signing keys cannot be fetched right now; try again shortly',
+  503
+)
+
+export const RbacPermissionDeniedError = createError(
+  'RBAC_PERMISSION_DENIED',
+  'This action needs the permission: %s',
+  403
+)
+
+export const RbacStepUpRequiredError = createError(
+  'RBAC_STEP_UP_REQUIRED',
+  'This action needs a login with multi-factor authentication',
+  401
+)
+
+export const DbUnavailableError = createError(
+  'DB_UNAVAILABLE',
+  'The database is unavailable; try again shortly',
+  503
+)
+
+export const DbIdentityError = createError(
+  'DB_IDENTITY_REJECTED',
+  'The database did not accept the caller identity',
+  503
+)
+
+export const ResourceNotFoundError = createError(
+  'RESOURCE_NOT_FOUND',
+  '%s not found',
+  404
+)
+
+export const InternalServerError = createError(
+  'INTERNAL_ERROR',
+  'Something went wrong on our side',
+  500
+)
+
+/** Seconds a client should wait before retrying a 503. */
+export const RETRY_AFTER_SEC = 5
+
+export type BearerErrorCode =
+  'invalid_request' |
+  'invalid_token' |
+  'insufficient_scope' |
+  'insufficient_user_authentication'
+
+export interface BearerChallenge {
+  error?: BearerErrorCode
+  description?: string
+  scope?: string
+  acrValues?: string
+}
+
+/** An error that asks the client to authenticate differently (RFC 6750 §3). */
+export function withChallenge<E extends Error> (error: E, challenge: BearerChallenge): E {
+  return Object.assign(error, { challenge })
+}
+
+export function findChallenge (error: unknown): BearerChallenge | undefined {
+  return (error as { challenge?: BearerChallenge }).challenge
+}
+
+// RFC 6750 §3: auth-param values are quoted strings; a quote or backslash in
+// a value would end it early, so they are dropped rather than escaped.
+function quote (value: string): string {
+  return `"${value.replace(/["\\]/g, '')}"`
+}
+
+export function formatChallenge (realm: string, challenge: BearerChallenge): string {
+  const params = [`realm=${quote(realm)}`]
+
+  if (challenge.error) params.push(`error=${quote(challenge.error)}`)
+  if (challenge.description) params.push(`error_description=${quote(challenge.description)}`)
+  if (challenge.scope) params.push(`scope=${quote(challenge.scope)}`)
+  if (challenge.acrValues) params.push(`acr_values=${quote(challenge.acrValues)}`)
+
+  return `Bearer ${params.join(', ')}`
+}

@@ -1,0 +1,52 @@
+import Fastify from 'fastify'
+import closeWithGrace from 'close-with-grace'
+import app from './app.js'
+import { buildSettings, ConfigError, loadEnv } from './config.js'
+import { devIssuerUrl } from './dev-issuer/issuer.js'
+import { buildFastifyOptions } from './fastify-options.js'
+
+const CLOSE_GRACE_MS = 10_000
+
+function loadSettingsOrExit () {
+  try {
+    const env = loadEnv(process.env, true)
+    return buildSettings(env, devIssuerUrl(env.HOST, env.PORT))
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    console.error(`configuration error: ${err.message}`)
+    process.exit(1)
+  }
+}
+
+async function start (): Promise<void> {
+  const settings = loadSettingsOrExit()
+  const fastify = Fastify(buildFastifyOptions(settings.env.LOG_LEVEL))
+
+  closeWithGrace({ delay: CLOSE_GRACE_MS }, async ({ signal, err }) => {
+    if (err) fastify.log.error({ err }, 'closing after an error')
+    else fastify.log.info({ signal }, 'shutting down')
+    await fastify.close()
+  })
+
+  try {
+    await fastify.register(app, { settings })
+    await fastify.listen({ host: settings.env.HOST, port: settings.env.PORT })
+  } catch (err) {
+    fastify.log.fatal({ err: { message: (err as Error).message } }, 'start-up failed')
+    await fastify.close().catch(() => {})
+    process.exit(1)
+  }
+
+  if (fastify.devIssuer) logDevIssuerHelp(fastify.log, settings.issuer)
+}
+
+function logDevIssuerHelp (log: { info: (obj: object, msg: string) => void }, issuer: string): void {
+  const api = issuer.replace(/dev\/$/, '')
+  log.info({
+    issuer,
+    getToken: 'npm run token -- --sub "auth0|alice" --email alice@example.test --roles user',
+    tryIt: `curl -H "Authorization: Bearer $(npm run -s token -- --sub 'auth0|alice')" ${api}v1/me`
+  }, 'development issuer active: no Auth0 tenant configured')
+}
+
+await start()

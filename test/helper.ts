@@ -1,0 +1,65 @@
+import tap from 'tap'
+import Fastify, { type FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import app from '../src/app.js'
+import type { AppOptions } from '../src/app-options.js'
+import { buildSettings, loadEnv } from '../src/config.js'
+import { buildFastifyOptions } from '../src/fastify-options.js'
+import { startIssuer, TEST_AUDIENCE, TEST_NAMESPACE, type TestIssuer } from './support/issuer.js'
+
+export { TEST_AUDIENCE, TEST_NAMESPACE }
+
+// Once a table has an index, the embedded engine keeps the process alive
+// after close(). Each test file ends its own process when its tests are
+// done; the server does the same after a graceful shutdown.
+tap.teardown(() => { process.exit() })
+
+export interface Tap {
+  teardown (fn: () => unknown): void
+}
+
+export interface BuildOptions {
+  issuer?: TestIssuer
+  env?: Record<string, string | undefined>
+  clock?: () => number
+  policy?: AppOptions['policy']
+}
+
+export function testEnv (issuer: TestIssuer, env: Record<string, string | undefined> = {}) {
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    SURREAL_URL: 'mem://',
+    AUTH0_ISSUER: issuer.url,
+    AUTH0_AUDIENCE: TEST_AUDIENCE,
+    AUTH0_CLAIMS_NAMESPACE: TEST_NAMESPACE,
+    ...env
+  }
+}
+
+/** Starts a local issuer for the test and closes it afterwards. */
+export async function buildIssuer (t: Tap, options?: Parameters<typeof startIssuer>[0]): Promise<TestIssuer> {
+  const issuer = await startIssuer(options)
+  t.teardown(() => issuer.close())
+  return issuer
+}
+
+/**
+ * Builds the whole app against a real local issuer and the embedded
+ * in-memory SurrealDB. Registered with fastify-plugin so that decorators
+ * are visible to the test.
+ */
+export async function build (t: Tap, options: BuildOptions = {}): Promise<{ app: FastifyInstance, issuer: TestIssuer }> {
+  const issuer = options.issuer ?? await buildIssuer(t)
+  const settings = buildSettings(loadEnv(testEnv(issuer, options.env)))
+  const instance = Fastify(buildFastifyOptions(settings.env.LOG_LEVEL))
+
+  await instance.register(fp(app), { settings, clock: options.clock, policy: options.policy })
+  t.teardown(() => instance.close())
+  await instance.ready()
+  return { app: instance, issuer }
+}
+
+export function bearer (token: string): Record<string, string> {
+  return { authorization: `Bearer ${token}` }
+}
