@@ -1,5 +1,7 @@
 import { envSchema } from 'env-schema'
 import { Type, type Static } from 'typebox'
+import { readFileSync } from 'node:fs'
+import { buildRbacSettings, type RbacSettings } from './auth/policy.js'
 
 export const EnvSchema = Type.Object({
   NODE_ENV: Type.Union([
@@ -59,6 +61,22 @@ export const EnvSchema = Type.Object({
     default: 5,
     description: 'leeway in seconds for exp, nbf and iat'
   }),
+  RBAC_ROLE_MAP_FILE: Type.Optional(Type.String({
+    minLength: 1,
+    description: 'JSON file {"role": ["permission", …]}; default: the built-in admin/manager/user/viewer map'
+  })),
+  RBAC_DEFAULT_ROLE: Type.String({
+    default: 'user',
+    description: 'role for tokens with neither roles nor a permissions claim; empty string for none'
+  }),
+  RBAC_MFA_ROLES: Type.String({
+    default: 'admin,manager',
+    description: 'comma-separated roles whose privileged actions need MFA (step-up)'
+  }),
+  RBAC_MFA_ACR_VALUES: Type.String({
+    default: 'http://schemas.openid.net/pape/policies/2007/06/multi-factor',
+    description: 'comma-separated acr values that count as MFA; named in step-up challenges'
+  }),
   SURREAL_URL: Type.String({
     default: 'surrealkv://data/surreal',
     pattern: '^(mem://|surrealkv://|rocksdb://|wss?://|https?://)',
@@ -84,6 +102,40 @@ export const EnvSchema = Type.Object({
   DATA_DIR: Type.String({
     default: 'data',
     description: 'where development keys live (and the default surrealkv database)'
+  }),
+  RATE_LIMIT_MAX: Type.Integer({
+    minimum: 1,
+    default: 600,
+    description: 'requests one user (token sub) may make per RATE_LIMIT_WINDOW, per instance'
+  }),
+  RATE_LIMIT_ANON_MAX: Type.Integer({
+    minimum: 1,
+    default: 120,
+    description: 'requests without a valid token (missing or failed) one IP may make per window, per instance'
+  }),
+  RATE_LIMIT_WINDOW: Type.String({
+    default: '1 minute',
+    pattern: '^[0-9]+( ?(ms|s|m|h|second|seconds|minute|minutes|hour|hours))?$',
+    description: 'rate-limit window, e.g. "1 minute", "30 s" or a number of ms'
+  }),
+  CORS_ORIGINS: Type.String({
+    default: '',
+    description: 'comma-separated SPA origins allowed by CORS (https://app.example.com); empty turns CORS off'
+  }),
+  TRUST_PROXY: Type.String({
+    default: 'false',
+    description: 'behind a load balancer: "true", a hop count, or comma-separated proxy IPs/CIDRs; ' +
+      'decides which client IP rate limits and logs see'
+  }),
+  BODY_LIMIT_BYTES: Type.Integer({
+    minimum: 1024,
+    default: 1_048_576,
+    description: 'largest request body accepted; larger ones get 413'
+  }),
+  MAX_EVENT_LOOP_DELAY_MS: Type.Integer({
+    minimum: 0,
+    default: 1000,
+    description: 'event-loop delay above which requests get 503 with Retry-After; 0 turns the check off'
   })
 })
 
@@ -99,6 +151,7 @@ export interface Settings {
   clockToleranceSec: number
   claimsNamespace: string
   devIssuer: boolean
+  rbac: RbacSettings
 }
 
 const ALLOWED_ALGORITHMS = new Set([
@@ -168,7 +221,8 @@ export function buildSettings (env: Env, devIssuerUrl?: string): Settings {
     algorithms: resolveAlgorithms(env.AUTH0_ALGORITHMS),
     clockToleranceSec: env.AUTH0_CLOCK_TOLERANCE,
     claimsNamespace: env.AUTH0_CLAIMS_NAMESPACE,
-    devIssuer
+    devIssuer,
+    rbac: loadRbacSettings(env)
   }
 }
 
@@ -213,6 +267,30 @@ function assertDatabaseSettings (env: Env, production: boolean): void {
   }
   if (remote && env.SURREAL_ACCESS_KEY === undefined) {
     throw new ConfigError('SURREAL_ACCESS_KEY is required with a SurrealDB server (all instances share it)')
+  }
+}
+
+function readRoleMapFile (path: string | undefined): unknown {
+  if (path === undefined) return undefined
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'))
+  } catch (err) {
+    throw new ConfigError(`RBAC_ROLE_MAP_FILE: cannot read ${path} as JSON: ${(err as Error).message}`)
+  }
+}
+
+function loadRbacSettings (env: Env): RbacSettings {
+  const roleMap = readRoleMapFile(env.RBAC_ROLE_MAP_FILE)
+
+  try {
+    return buildRbacSettings({
+      roleMap,
+      defaultRole: env.RBAC_DEFAULT_ROLE.trim(),
+      privilegedRoles: splitList(env.RBAC_MFA_ROLES),
+      mfaAcrValues: splitList(env.RBAC_MFA_ACR_VALUES)
+    })
+  } catch (err) {
+    throw new ConfigError(`RBAC: ${(err as Error).message}`)
   }
 }
 

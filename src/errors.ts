@@ -69,6 +69,84 @@ export const InternalServerError = createError(
   500
 )
 
+export const DbConflictError = createError(
+  'DB_CONFLICT',
+  'The change conflicts with data that already exists',
+  409
+)
+
+export const DbForbiddenError = createError(
+  'DB_FORBIDDEN',
+  'The database refused this operation for the caller',
+  403
+)
+
+export const DbNotFoundError = createError(
+  'DB_NOT_FOUND',
+  'The record was not found',
+  404
+)
+
+export const DbInvalidValueError = createError(
+  'DB_INVALID_VALUE',
+  'A value does not fit the stored schema',
+  400
+)
+
+export const RateLimitExceededError = createError(
+  'RATE_LIMIT_EXCEEDED',
+  'Too many requests; retry in %s seconds',
+  429
+)
+
+export const ServerOverloadedError = createError(
+  'SERVER_OVERLOADED',
+  'The server is overloaded; try again shortly',
+  503
+)
+
+export const AuthTokenInQueryError = createError(
+  'AUTH_TOKEN_IN_QUERY',
+  'Access tokens are accepted only in the Authorization header',
+  400
+)
+
+export const MgmtNotConfiguredError = createError(
+  'MGMT_NOT_CONFIGURED',
+  'Managing users through Auth0 is not configured on this server',
+  501
+)
+
+export const MgmtRateLimitedError = createError(
+  'MGMT_RATE_LIMITED',
+  'Auth0 is rate limiting this server; try again after the Retry-After delay',
+  503
+)
+
+export const MgmtUpstreamError = createError(
+  'MGMT_UPSTREAM_ERROR',
+  'Auth0 could not complete the request; try again shortly',
+  502
+)
+
+export const MgmtUpstreamTimeoutError = createError(
+  'MGMT_UPSTREAM_TIMEOUT',
+  'Auth0 did not answer in time; try again shortly',
+  504
+)
+
+export const MgmtUnknownRoleError = createError(
+  'MGMT_UNKNOWN_ROLE',
+  'No role named %s exists in Auth0',
+  400
+)
+
+export const MgmtUserNotFoundError = createError(
+  'MGMT_USER_NOT_FOUND',
+  'No such user in Auth0',
+  404
+)
+
 /** Seconds a client should wait before retrying a 503. */
 export const RETRY_AFTER_SEC = 5
 
