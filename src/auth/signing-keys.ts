@@ -1,4 +1,4 @@
-import buildGetJwks from 'get-jwks'
+import { createPublicKey, type JsonWebKey } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import {
   AuthKeysUnavailableError,
@@ -7,25 +7,36 @@ import {
 } from '../errors.js'
 
 export const JWKS_TIMEOUT_MS = 3_000
-// An unknown kid may be a freshly rotated key, so it earns one refetch; after
-// that, further unknown kids are refused without a fetch for this long, so a
-// flood of random kids cannot be turned into a flood of requests to the issuer.
+// An unknown kid may be a freshly rotated key, so it may cause a refetch of
+// the key set; but the set is fetched for that reason at most once per
+// cooldown, so a flood of random kids cannot become a flood of requests to
+// the issuer. Other kids in that window are refused without a fetch.
 export const UNKNOWN_KID_COOLDOWN_MS = 30_000
-// After a failed fetch (timeout, 5xx, bad JSON) keys are asked for again at
-// most this often; failures are never remembered longer than that.
+// After a failed fetch (timeout, 5xx, bad JSON) the key set is asked for
+// again at most this often; a failure is never remembered longer than that.
 export const FETCH_FAILURE_BACKOFF_MS = 1_000
-// A cached key is checked against the key set again after this long; if the
-// issuer cannot be reached then, the cached key keeps working.
+// A key set older than this is refetched in the background on next use,
+// while the cached keys go on verifying tokens.
 export const KEY_REFRESH_AFTER_MS = 10 * 60_000
-export const MAX_CACHED_KEYS = 32
+// While the issuer cannot be reached, cached keys keep working this long
+// after the last successful fetch; after that tokens get a 503.
+export const KEY_MAX_STALE_MS = 24 * 60 * 60_000
+// Auth0 publishes two or three keys; anything beyond this is ignored.
+export const MAX_KEYS_PER_SET = 32
 
-export interface SigningKeyOptions {
+export interface SigningKeyTimings {
+  timeoutMs: number
+  unknownKidCooldownMs: number
+  failureBackoffMs: number
+  refreshAfterMs: number
+  maxStaleMs: number
+}
+
+export interface SigningKeyOptions extends Partial<SigningKeyTimings> {
   jwksUri: string
-  timeoutMs?: number
-  unknownKidCooldownMs?: number
-  failureBackoffMs?: number
-  refreshAfterMs?: number
   log: FastifyBaseLogger
+  /** Wall-clock time in ms for the cache; tests move it by hand. */
+  now?: () => number
 }
 
 export interface TokenHeader {
@@ -33,19 +44,24 @@ export interface TokenHeader {
   alg?: unknown
 }
 
-interface CachedKey {
+export interface PublicKey {
   pem: string
-  checkedAt: number
+  alg?: string
+}
+
+interface KeySet {
+  keys: Map<string, PublicKey>
+  fetchedAt: number
 }
 
 export interface SigningKeyResolver {
+  /** The PEM public key for a token header; throws 401 or 503 errors. */
   getKey (header: TokenHeader): Promise<string>
-  /** True once at least one key has been fetched successfully. */
+  /** True while a key set fetched within the stale window is cached. */
   hasKeys (): boolean
+  /** Fetches the key set (unless a fetch just failed) to learn whether the issuer answers. */
   probe (): Promise<boolean>
 }
-
-class KeyNotInSetError extends Error {}
 
 function invalidToken (description: string): never {
   throw withChallenge(new AuthTokenInvalidError(description), {
@@ -54,124 +70,169 @@ function invalidToken (description: string): never {
   })
 }
 
-function keysUnavailable (): never {
-  throw new AuthKeysUnavailableError()
+function keysUnavailable (cause?: unknown): never {
+  throw Object.assign(new AuthKeysUnavailableError(), { cause })
+}
+
+// A JWK that cannot verify signatures (an HMAC secret, an encryption key or
+// junk) is skipped, so it can never be offered to the verifier.
+export function toPublicKey (jwk: unknown): PublicKey | undefined {
+  if (typeof jwk !== 'object' || jwk === null) return undefined
+  const { kty, use, alg } = jwk as Record<string, unknown>
+  if (kty === 'oct' || (use !== undefined && use !== 'sig')) return undefined
+
+  try {
+    const key = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' })
+    const pem = key.export({ type: 'spki', format: 'pem' }) as string
+    return { pem, alg: typeof alg === 'string' ? alg : undefined }
+  } catch {
+    return undefined
+  }
+}
+
+/** Reads a JWKS document into usable keys by kid; throws when it is not one. */
+export function parseKeySet (body: unknown): Map<string, PublicKey> {
+  const list = (body as { keys?: unknown } | null)?.keys
+  if (!Array.isArray(list)) throw new Error('the key set has no keys array')
+
+  const keys = new Map<string, PublicKey>()
+  for (const jwk of list.slice(0, MAX_KEYS_PER_SET)) {
+    const kid = (jwk as { kid?: unknown } | null)?.kid
+    const key = toPublicKey(jwk)
+    if (typeof kid === 'string' && key) keys.set(kid, key)
+  }
+  return keys
+}
+
+async function fetchKeySet (jwksUri: string, timeoutMs: number): Promise<Map<string, PublicKey>> {
+  // The deadline covers the whole exchange, body included, so an endpoint
+  // that accepts the connection and then says nothing cannot hold a request.
+  const response = await fetch(jwksUri, {
+    headers: { accept: 'application/json' },
+    signal: AbortSignal.timeout(timeoutMs)
+  })
+  if (!response.ok) {
+    await response.body?.cancel()
+    throw new Error(`the key set endpoint answered ${response.status}`)
+  }
+  return parseKeySet(await response.json())
+}
+
+function readHeader (header: TokenHeader): { kid: string, alg: string } {
+  const { kid, alg } = header
+  if (typeof kid !== 'string' || kid === '') invalidToken('the token header has no kid')
+  if (typeof alg !== 'string') invalidToken('the token header has no alg')
+  return { kid, alg }
+}
+
+function pickKey (keySet: KeySet, kid: string, alg: string): string {
+  const key = keySet.keys.get(kid)
+  if (!key) invalidToken('the signing key is not known')
+  if (key.alg !== undefined && key.alg !== alg) invalidToken('the signing key is not for this algorithm')
+  return key.pem
+}
+
+function resolveTimings (options: Partial<SigningKeyTimings>): SigningKeyTimings {
+  return {
+    timeoutMs: options.timeoutMs ?? JWKS_TIMEOUT_MS,
+    unknownKidCooldownMs: options.unknownKidCooldownMs ?? UNKNOWN_KID_COOLDOWN_MS,
+    failureBackoffMs: options.failureBackoffMs ?? FETCH_FAILURE_BACKOFF_MS,
+    refreshAfterMs: options.refreshAfterMs ?? KEY_REFRESH_AFTER_MS,
+    maxStaleMs: options.maxStaleMs ?? KEY_MAX_STALE_MS
+  }
 }
 
 /**
- * Resolves a token's `kid` to a PEM public key from the configured JWKS. The
+ * Resolves a token's `kid` to a public key from the configured JWKS. The
  * location comes only from configuration; nothing in the token (iss, jku,
- * x5u, jwk) can point it anywhere else.
+ * x5u, jwk, x5c) can point it anywhere else. The whole key set is cached,
+ * so every key the issuer publishes works after one fetch.
  */
 export function createSigningKeyResolver (options: SigningKeyOptions): SigningKeyResolver {
-  const timeoutMs = options.timeoutMs ?? JWKS_TIMEOUT_MS
-  const cooldownMs = options.unknownKidCooldownMs ?? UNKNOWN_KID_COOLDOWN_MS
-  const backoffMs = options.failureBackoffMs ?? FETCH_FAILURE_BACKOFF_MS
-  const refreshAfterMs = options.refreshAfterMs ?? KEY_REFRESH_AFTER_MS
-  const jwksUrl = new URL(options.jwksUri)
-  const jwksOrigin = `${jwksUrl.origin}/`
-  const jwksPath = jwksUrl.pathname + jwksUrl.search
-  const keys = new Map<string, CachedKey>()
-  const pending = new Map<string, Promise<string>>()
-  let lastUnknownKidFetchAt = -Infinity
+  const timings = resolveTimings(options)
+  const now = options.now ?? Date.now
+  const { log, jwksUri } = options
+  let keySet: KeySet | undefined
+  let inFlight: Promise<KeySet> | undefined
+  let lastAttemptAt = -Infinity
   let lastFailureAt = -Infinity
 
-  // get-jwks reads its fetch options once, and an AbortSignal fires only
-  // once, so each fetch gets a client of its own with a fresh deadline.
-  async function fetchPem (kid: string, alg: string): Promise<string> {
-    const client = buildGetJwks({
-      jwksPath,
-      fetchOptions: { signal: AbortSignal.timeout(timeoutMs) } as never
-    })
-
+  async function load (): Promise<KeySet> {
+    lastAttemptAt = now()
     try {
-      return await client.getPublicKey({ domain: jwksOrigin, kid, alg })
+      keySet = { keys: await fetchKeySet(jwksUri, timings.timeoutMs), fetchedAt: now() }
+      return keySet
     } catch (err) {
-      if ((err as { code?: string }).code === 'JWK_NOT_FOUND') throw new KeyNotInSetError()
-      lastFailureAt = Date.now()
-      options.log.warn({ err: { message: (err as Error).message }, kid }, 'jwks fetch failed')
+      lastFailureAt = now()
+      log.warn({ err: { message: (err as Error).message }, jwksUri }, 'jwks fetch failed')
       throw err
     }
   }
 
-  function remember (kid: string, pem: string): void {
-    keys.delete(kid)
-    keys.set(kid, { pem, checkedAt: Date.now() })
-    if (keys.size > MAX_CACHED_KEYS) keys.delete(keys.keys().next().value as string)
+  // One fetch at a time: concurrent requests wait for the same answer.
+  function fetchOnce (): Promise<KeySet> {
+    inFlight ??= load().finally(() => { inFlight = undefined })
+    return inFlight
   }
 
-  async function refresh (kid: string, alg: string, cached: CachedKey | undefined): Promise<string> {
+  function isBackingOff (at: number): boolean {
+    return inFlight === undefined && at - lastFailureAt < timings.failureBackoffMs
+  }
+
+  function findUsableKeySet (at: number): KeySet | undefined {
+    return keySet && at - keySet.fetchedAt < timings.maxStaleMs ? keySet : undefined
+  }
+
+  function refreshInBackground (): void {
+    if (inFlight || isBackingOff(now())) return
+    log.debug({ jwksUri }, 'refreshing jwks in the background')
+    fetchOnce().catch(() => {})
+  }
+
+  async function fetchOrUnavailable (): Promise<KeySet> {
     try {
-      const pem = await fetchPem(kid, alg)
-      remember(kid, pem)
-      return pem
+      return await fetchOnce()
     } catch (err) {
-      if (err instanceof KeyNotInSetError) {
-        keys.delete(kid)
-        invalidToken('the signing key is not known')
-      }
-      if (cached) {
-        options.log.warn({ kid }, 'using cached signing key after a failed jwks refresh')
-        return cached.pem
-      }
-      keysUnavailable()
+      keysUnavailable(err)
     }
   }
 
-  function singleFlight (kid: string, alg: string, cached: CachedKey | undefined): Promise<string> {
-    const inFlight = pending.get(kid)
-    if (inFlight) return inFlight
-
-    const request = refresh(kid, alg, cached).finally(() => pending.delete(kid))
-    pending.set(kid, request)
-    return request
+  async function loadCold (at: number): Promise<KeySet> {
+    if (isBackingOff(at)) keysUnavailable()
+    return await fetchOrUnavailable()
   }
 
-  // Limitation: get-jwks hands back one key per fetch, so only keys that
-  // tokens have asked for are cached; a legitimately rotated key that shows
-  // up within the cooldown after a random kid is refused until it ends.
-  function assertUnknownKidMayFetch (now: number): void {
-    const waitMs = keys.size > 0 ? cooldownMs : backoffMs
-    const fetchBusy = pending.size > 0 || now - lastUnknownKidFetchAt < waitMs
-
-    if (!fetchBusy) return
-    if (keys.size > 0) invalidToken('the signing key is not known')
-    keysUnavailable()
+  async function refetchForUnknownKid (at: number): Promise<KeySet> {
+    if (inFlight) return await fetchOrUnavailable()
+    if (at - lastAttemptAt < timings.unknownKidCooldownMs) invalidToken('the signing key is not known')
+    if (isBackingOff(at)) keysUnavailable()
+    return await fetchOrUnavailable()
   }
 
   async function getKey (header: TokenHeader): Promise<string> {
-    const { kid, alg } = header
-    if (typeof kid !== 'string' || kid === '') invalidToken('the token header has no kid')
-    if (typeof alg !== 'string') invalidToken('the token header has no alg')
+    const { kid, alg } = readHeader(header)
+    const at = now()
+    const cached = findUsableKeySet(at)
 
-    const now = Date.now()
-    const cached = keys.get(kid)
-    if (cached && now - cached.checkedAt < refreshAfterMs) return cached.pem
-    if (cached && now - lastFailureAt < backoffMs) return cached.pem
-    if (cached) return singleFlight(kid, alg, cached)
-
-    const inFlight = pending.get(kid)
-    if (inFlight) return inFlight
-    if (now - lastFailureAt < backoffMs) keysUnavailable()
-    assertUnknownKidMayFetch(now)
-
-    lastUnknownKidFetchAt = now
-    return singleFlight(kid, alg, undefined)
+    if (!cached) return pickKey(await loadCold(at), kid, alg)
+    if (!cached.keys.has(kid)) return pickKey(await refetchForUnknownKid(at), kid, alg)
+    if (at - cached.fetchedAt >= timings.refreshAfterMs) refreshInBackground()
+    return pickKey(cached, kid, alg)
   }
 
-  /** Fetches the key set once to learn whether the issuer is reachable. */
   async function probe (): Promise<boolean> {
+    if (isBackingOff(now())) return false
     try {
-      await fetchPem('', 'RS256')
+      await fetchOnce()
       return true
-    } catch (err) {
-      return err instanceof KeyNotInSetError
+    } catch {
+      return false
     }
   }
 
   return {
     getKey,
     probe,
-    hasKeys: () => keys.size > 0
+    hasKeys: () => findUsableKeySet(now()) !== undefined
   }
 }
