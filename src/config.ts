@@ -61,6 +61,10 @@ export const EnvSchema = Type.Object({
     default: 5,
     description: 'leeway in seconds for exp, nbf and iat'
   }),
+  AUTH0_DOCS_CLIENT_ID: Type.Optional(Type.String({
+    minLength: 1,
+    description: 'client id of an Auth0 SPA application that Swagger UI at /docs logs in with (PKCE)'
+  })),
   RBAC_ROLE_MAP_FILE: Type.Optional(Type.String({
     minLength: 1,
     description: 'JSON file {"role": ["permission", …]}; default: the built-in admin/manager/user/viewer map'
@@ -136,6 +140,36 @@ export const EnvSchema = Type.Object({
     minimum: 0,
     default: 1000,
     description: 'event-loop delay above which requests get 503 with Retry-After; 0 turns the check off'
+  }),
+  AUTH0_MANAGEMENT_CLIENT_ID: Type.Optional(Type.String({
+    minLength: 1,
+    description: 'machine-to-machine application allowed to call the Management API; ' +
+      'without it the role and profile routes answer 501'
+  })),
+  AUTH0_MANAGEMENT_CLIENT_SECRET: Type.Optional(Type.String({
+    minLength: 1,
+    description: 'client secret of that machine-to-machine application'
+  })),
+  AUTH0_MANAGEMENT_DOMAIN: Type.Optional(Type.String({
+    pattern: '^[A-Za-z0-9.-]+(:[0-9]+)?$',
+    description: 'tenant domain for the Management API and /userinfo; default AUTH0_DOMAIN'
+  })),
+  AUTH0_MANAGEMENT_BASE_URL: Type.Optional(Type.String({
+    pattern: '^https?://',
+    description: 'explicit Management API origin (http only on loopback, for a local stand-in); ' +
+      'overrides AUTH0_MANAGEMENT_DOMAIN'
+  })),
+  AUTH0_MANAGEMENT_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    maximum: 60_000,
+    default: 5_000,
+    description: 'deadline for one call to Auth0 (token, Management API, /userinfo)'
+  }),
+  AUTH0_USERINFO_INTERVAL_SEC: Type.Integer({
+    minimum: 0,
+    default: 3_600,
+    description: 'when a token lacks email or name, /userinfo is asked at most this often ' +
+      'per user; 0 turns it off'
   })
 })
 

@@ -28,6 +28,7 @@ import {
   RETRY_AFTER_SEC
 } from './errors.js'
 import type { ErrorBody } from './schemas/common.js'
+import { answerManagementError, isManagementError } from './auth0/errors.js'
 
 // 5xx errors whose message we wrote ourselves and which are safe to show.
 const EXPOSED_SERVER_ERRORS = new Set([
@@ -138,6 +139,7 @@ export function buildErrorHandler (realm: string) {
       reply.code(statusCode)
       return bodyOf(statusCode, error.code, error.message)
     }
+    if (isManagementError(error)) return answerManagementError(error, request, reply)
     if (EXPOSED_SERVER_ERRORS.has(error.code)) {
       request.log.error({ err: error.cause ?? error }, 'dependency unavailable')
       reply.code(statusCode).header('retry-after', RETRY_AFTER_SEC)
