@@ -20,7 +20,7 @@ function loadSettingsOrExit () {
 
 async function start (): Promise<void> {
   const settings = loadSettingsOrExit()
-  const fastify = Fastify(buildFastifyOptions(settings.env.LOG_LEVEL))
+  const fastify = Fastify(buildFastifyOptions(settings.env.LOG_LEVEL, settings.env))
 
   closeWithGrace({ delay: CLOSE_GRACE_MS }, async ({ signal, err }) => {
     if (err) fastify.log.error({ err }, 'closing after an error')

@@ -52,7 +52,7 @@ export async function buildIssuer (t: Tap, options?: Parameters<typeof startIssu
 export async function build (t: Tap, options: BuildOptions = {}): Promise<{ app: FastifyInstance, issuer: TestIssuer }> {
   const issuer = options.issuer ?? await buildIssuer(t)
   const settings = buildSettings(loadEnv(testEnv(issuer, options.env)))
-  const instance = Fastify(buildFastifyOptions(settings.env.LOG_LEVEL))
+  const instance = Fastify(buildFastifyOptions(settings.env.LOG_LEVEL, settings.env))
 
   await instance.register(fp(app), { settings, clock: options.clock, policy: options.policy })
   t.teardown(() => instance.close())
