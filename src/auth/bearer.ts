@@ -34,7 +34,7 @@ export function extractBearerToken (rawHeaders: string[]): string {
 }
 
 export function parseBearerCredentials (header: string): string {
-  const separator = header.indexOf(' ')
+  const separator = header.search(/[ \t]/)
   const scheme = separator === -1 ? header : header.slice(0, separator)
 
   // Another scheme (Basic, Digest, …) is not a bearer credential at all: the
@@ -43,9 +43,13 @@ export function parseBearerCredentials (header: string): string {
     throw withChallenge(new AuthTokenMissingError(), {})
   }
 
-  const token = separator === -1 ? '' : header.slice(separator + 1).replace(/^ +/, '')
+  // RFC 6750 §2.1: "Bearer" 1*SP b64token; a tab is not a separator there.
+  const rest = header.slice(scheme.length)
+  const token = rest.replace(/^[ \t]+/, '')
+  const gap = rest.slice(0, rest.length - token.length)
 
   if (token === '') invalidRequest('the bearer token is empty')
+  if (gap.includes('\t')) invalidRequest('the scheme and the token must be separated by spaces')
   if (!B64_TOKEN.test(token)) invalidRequest('the bearer token has characters outside RFC 6750 b64token')
   return token
 }

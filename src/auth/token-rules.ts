@@ -47,13 +47,16 @@ export function assertAccessTokenClaims (payload: Claims, nowSec: number, tolera
   }
 }
 
+// Order matters: fast-jwt says "The exp claim is required." for a missing
+// exp, which must not read as "expired".
 const DESCRIPTIONS: Array<[RegExp, string]> = [
+  [/is required/i, 'a required claim is missing'],
+  [/claim must be/i, 'a claim has the wrong type'],
   [/signature/i, 'the signature is invalid'],
   [/\biss\b/, 'the issuer is not accepted'],
   [/\baud\b/, 'the audience is not accepted'],
-  [/\bnbf\b|not active|inactive/i, 'the token is not valid yet'],
+  [/\bnbf\b|will be active|not active|inactive/i, 'the token is not valid yet'],
   [/\bexp\b|expired/i, 'the token has expired'],
-  [/required/i, 'a required claim is missing'],
   [/algorithm/i, 'the signing algorithm is not accepted'],
   [/malformed|decod|json/i, 'the token is malformed']
 ]
