@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fast
 import type { AppOptions } from '../src/app-options.js'
 import { extractBearerToken } from '../src/auth/bearer.js'
 import { buildIdentity, type Claims, type Identity } from '../src/auth/identity.js'
-import { buildDefaultPolicy } from '../src/auth/policy.js'
+import { buildPolicy } from '../src/auth/policy.js'
 import { createSigningKeyResolver, type SigningKeyResolver } from '../src/auth/signing-keys.js'
 import {
   assertAccessTokenClaims,
@@ -67,7 +67,7 @@ function translateVerifyError (err: unknown): never {
 
 async function authPlugin (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   const { settings } = opts
-  const policy = opts.policy ?? buildDefaultPolicy(settings.claimsNamespace)
+  const policy = opts.policy ?? buildPolicy(settings.claimsNamespace, settings.rbac)
   const keys = createSigningKeyResolver({ jwksUri: settings.jwksUri, log: fastify.log })
   const toleranceMs = settings.clockToleranceSec * 1000
 

@@ -1,7 +1,8 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
 import type { AppOptions } from '../src/app-options.js'
-import { decideAccess, type AccessRule } from '../src/auth/guards.js'
+import { decideAccess, type AccessRule, type GuardDecision } from '../src/auth/guards.js'
+import { appendDenied } from '../src/db/audit.js'
 import { RbacPermissionDeniedError, RbacStepUpRequiredError, withChallenge } from '../src/errors.js'
 
 declare module 'fastify' {
@@ -11,16 +12,28 @@ declare module 'fastify' {
   }
 }
 
-export const DEFAULT_PRIVILEGED_ROLES = ['admin', 'manager']
-export const MFA_ACR_VALUE = 'http://schemas.openid.net/pape/policies/2007/06/multi-factor'
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
 /**
- * Routes declare `config.access`; this plugin adds the matching preHandler
- * and writes the same permissions into the route's OpenAPI security, so the
- * guard and the document cannot disagree.
+ * Routes declare `config.access`; this plugin adds the matching preHandler.
+ * Roles that need MFA and the acr values named in step-up challenges come
+ * from the settings (RBAC_MFA_ROLES, RBAC_MFA_ACR_VALUES).
  */
-async function rbacPlugin (fastify: FastifyInstance, _opts: AppOptions): Promise<void> {
-  const privilegedRoles = DEFAULT_PRIVILEGED_ROLES
+async function rbacPlugin (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
+  const { privilegedRoles, mfaAcrValues } = opts.settings.rbac
+  const acrValues = mfaAcrValues.join(' ')
+
+  // A denied write is audited in the caller's name; a failure to audit is
+  // logged but never turns the 401/403 into something else.
+  async function auditDenied (request: FastifyRequest, decision: GuardDecision): Promise<void> {
+    if (READ_METHODS.has(request.method)) return
+
+    await request.withUserDb((queries) => appendDenied(queries, {
+      action: `${request.method} ${request.routeOptions.url}`,
+      target: request.url.split('?')[0] as string,
+      reason: decision.stepUp ? 'multi-factor authentication required' : `missing ${decision.missing.join(' ')}`
+    })).catch((err: unknown) => request.log.error({ err }, 'audit of a denied write failed'))
+  }
 
   function guardFor (rule: AccessRule) {
     return async function guard (request: FastifyRequest): Promise<void> {
@@ -28,11 +41,12 @@ async function rbacPlugin (fastify: FastifyInstance, _opts: AppOptions): Promise
       if (decision.allowed) return
 
       request.log.debug({ sub: request.auth.sub, missing: decision.missing, stepUp: decision.stepUp }, 'access denied')
+      await auditDenied(request, decision)
       if (decision.stepUp) {
         throw withChallenge(new RbacStepUpRequiredError(), {
           error: 'insufficient_user_authentication',
           description: 'multi-factor authentication is required',
-          acrValues: MFA_ACR_VALUE
+          acrValues
         })
       }
       const scope = decision.missing.join(' ')
@@ -49,4 +63,4 @@ async function rbacPlugin (fastify: FastifyInstance, _opts: AppOptions): Promise
   })
 }
 
-export default fp(rbacPlugin, { name: 'rbac' })
+export default fp(rbacPlugin, { name: 'rbac', dependencies: ['auth', 'surrealdb'] })

@@ -69,6 +69,30 @@ export const InternalServerError = createError(
   500
 )
 
+export const RbacNotTeamManagerError = createError(
+  'RBAC_NOT_TEAM_MANAGER',
+  'Only a manager of this team or an admin may change its members',
+  403
+)
+
+export const DocumentVersionConflictError = createError(
+  'DOCUMENT_VERSION_CONFLICT',
+  'The document has changed since version %s; fetch it again and retry',
+  412
+)
+
+export const DocumentVersionRequiredError = createError(
+  'DOCUMENT_VERSION_REQUIRED',
+  'An update must name the version it changes (If-Match header or version field)',
+  428
+)
+
+export const DocumentTeamUnknownError = createError(
+  'DOCUMENT_TEAM_UNKNOWN',
+  'The team does not exist or the caller is not a member of it',
+  400
+)
+
 export const DbConflictError = createError(
   'DB_CONFLICT',
   'The change conflicts with data that already exists',

@@ -1,4 +1,5 @@
 import type { Identity } from './identity.js'
+import { PERMISSIONS } from './policy.js'
 
 /** What a route needs from its caller, declared once in the route options. */
 export interface AccessRule {
@@ -9,6 +10,7 @@ export interface AccessRule {
   /**
    * Whether the action needs MFA from callers whose roles are privileged.
    * Defaults to true: a privileged role without MFA gets a step-up challenge.
+   * Reads set it to false; writes and admin routes keep the default.
    */
   stepUpForPrivilegedRoles?: boolean
 }
@@ -19,6 +21,12 @@ export interface GuardDecision {
   missing: string[]
   /** True when the caller must log in again with MFA (RFC 9470). */
   stepUp: boolean
+}
+
+/** The slice of an identity the data rules look at. */
+export interface Grants {
+  sub: string
+  permissions: string[]
 }
 
 // Matching is exact and case-sensitive: "read:documents:all" does not grant
@@ -42,4 +50,23 @@ export function decideAccess (identity: Identity, rule: AccessRule, privilegedRo
 
   const stepUp = needsStepUp(identity, rule, privilegedRoles)
   return { allowed: !stepUp, missing: [], stepUp }
+}
+
+export function isAdmin (grants: Grants): boolean {
+  return grants.permissions.includes(PERMISSIONS.admin)
+}
+
+/**
+ * write:documents changes any document the caller can see; write:own_documents
+ * only the caller's own. The table PERMISSIONS in SurrealDB say the same.
+ */
+export function canWriteDocument (grants: Grants, ownerSub: string): boolean {
+  if (grants.permissions.includes(PERMISSIONS.writeDocuments)) return true
+  return ownerSub === grants.sub && grants.permissions.includes(PERMISSIONS.writeOwnDocuments)
+}
+
+/** Team members change only by that team's managers (with manage:teams) or admins. */
+export function canManageTeam (grants: Grants, managerSubs: string[]): boolean {
+  if (isAdmin(grants)) return true
+  return grants.permissions.includes(PERMISSIONS.manageTeams) && managerSubs.includes(grants.sub)
 }

@@ -31,6 +31,94 @@ export const MIGRATIONS: Migration[] = [
       DEFINE FIELD IF NOT EXISTS last_seen_at ON user TYPE datetime DEFAULT time::now();
       DEFINE INDEX IF NOT EXISTS user_sub ON user FIELDS sub UNIQUE;
     `
+  },
+  {
+    version: 2,
+    name: 'audit',
+    // Append-only: a record user may add rows only in its own name, and no
+    // user session may change or remove one. Only admins read it.
+    statements: `
+      DEFINE TABLE IF NOT EXISTS audit SCHEMAFULL PERMISSIONS
+        FOR select WHERE 'admin' IN $token.permissions
+        FOR create WHERE actor = $auth
+        FOR update, delete NONE;
+      DEFINE FIELD IF NOT EXISTS actor ON audit TYPE option<record<user>> READONLY;
+      DEFINE FIELD IF NOT EXISTS action ON audit TYPE string READONLY;
+      DEFINE FIELD IF NOT EXISTS target ON audit TYPE string READONLY;
+      DEFINE FIELD IF NOT EXISTS outcome ON audit TYPE string
+        ASSERT $value IN ['success', 'denied'] READONLY;
+      DEFINE FIELD IF NOT EXISTS reason ON audit TYPE option<string> READONLY;
+      DEFINE FIELD IF NOT EXISTS version ON audit TYPE option<int> READONLY;
+      DEFINE FIELD IF NOT EXISTS at ON audit TYPE datetime DEFAULT time::now() READONLY;
+      DEFINE INDEX IF NOT EXISTS audit_actor ON audit FIELDS actor;
+    `
+  },
+  {
+    version: 3,
+    name: 'teams',
+    statements: `
+      DEFINE TABLE IF NOT EXISTS team SCHEMAFULL PERMISSIONS
+        FOR select WHERE members CONTAINS $auth OR 'admin' IN $token.permissions
+        FOR create WHERE 'manage:teams' IN $token.permissions OR 'admin' IN $token.permissions
+        FOR update WHERE ('manage:teams' IN $token.permissions AND managers CONTAINS $auth)
+          OR 'admin' IN $token.permissions
+        FOR delete NONE;
+      DEFINE FIELD IF NOT EXISTS name ON team TYPE string ASSERT string::len($value) > 0;
+      DEFINE FIELD IF NOT EXISTS members ON team TYPE array<record<user>> DEFAULT [];
+      DEFINE FIELD IF NOT EXISTS managers ON team TYPE array<record<user>> DEFAULT [];
+      DEFINE FIELD IF NOT EXISTS created_by ON team TYPE record<user> READONLY;
+      DEFINE FIELD IF NOT EXISTS created_at ON team TYPE datetime DEFAULT time::now() READONLY;
+      DEFINE INDEX IF NOT EXISTS team_members ON team FIELDS members;
+      DEFINE EVENT IF NOT EXISTS team_audit ON team THEN {
+        CREATE type::record('audit', rand::ulid()) SET
+          actor = $auth,
+          action = 'team.' + string::lowercase($event),
+          target = <string> (IF $event = 'DELETE' { $before.id } ELSE { $after.id }),
+          outcome = 'success'
+      };
+    `
+  },
+  {
+    version: 4,
+    name: 'documents',
+    // The same rules as the route guards, with the request token's fresh
+    // permissions: a document is visible to its owner, to admins, and to
+    // members (with read:documents) of the team it is shared with.
+    statements: `
+      DEFINE TABLE IF NOT EXISTS document SCHEMAFULL PERMISSIONS
+        FOR select WHERE owner = $auth
+          OR 'admin' IN $token.permissions
+          OR ('read:documents' IN $token.permissions AND team != NONE AND team.members CONTAINS $auth)
+        FOR create WHERE owner = $auth
+          AND ('write:own_documents' IN $token.permissions OR 'write:documents' IN $token.permissions)
+          AND (team = NONE OR team.members CONTAINS $auth OR 'admin' IN $token.permissions)
+        FOR update WHERE (owner = $auth
+            AND ('write:own_documents' IN $token.permissions OR 'write:documents' IN $token.permissions))
+          OR ('write:documents' IN $token.permissions AND ('admin' IN $token.permissions
+            OR (team != NONE AND team.members CONTAINS $auth)))
+        FOR delete WHERE 'delete:documents' IN $token.permissions AND (owner = $auth
+          OR 'admin' IN $token.permissions
+          OR (team != NONE AND team.members CONTAINS $auth));
+      DEFINE FIELD IF NOT EXISTS owner ON document TYPE record<user> READONLY;
+      DEFINE FIELD IF NOT EXISTS title ON document TYPE string ASSERT string::len($value) > 0;
+      DEFINE FIELD IF NOT EXISTS body ON document TYPE string DEFAULT '';
+      DEFINE FIELD IF NOT EXISTS tags ON document TYPE array<string> DEFAULT [];
+      DEFINE FIELD IF NOT EXISTS team ON document TYPE option<record<team>>;
+      DEFINE FIELD IF NOT EXISTS version ON document TYPE int DEFAULT 1 ASSERT $value >= 1;
+      DEFINE FIELD IF NOT EXISTS created_at ON document TYPE datetime DEFAULT time::now() READONLY;
+      DEFINE FIELD IF NOT EXISTS updated_at ON document TYPE datetime DEFAULT time::now();
+      DEFINE INDEX IF NOT EXISTS document_owner ON document FIELDS owner;
+      DEFINE INDEX IF NOT EXISTS document_team ON document FIELDS team;
+      DEFINE INDEX IF NOT EXISTS document_tags ON document FIELDS tags;
+      DEFINE EVENT IF NOT EXISTS document_audit ON document THEN {
+        CREATE type::record('audit', rand::ulid()) SET
+          actor = $auth,
+          action = 'document.' + string::lowercase($event),
+          target = <string> (IF $event = 'DELETE' { $before.id } ELSE { $after.id }),
+          version = IF $event = 'DELETE' { $before.version } ELSE { $after.version },
+          outcome = 'success'
+      };
+    `
   }
 ]
 

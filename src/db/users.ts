@@ -1,5 +1,5 @@
 import type { Identity } from '../auth/identity.js'
-import type { UserQueries } from './user-sessions.js'
+import { userRecordId, type UserQueries } from './user-sessions.js'
 import { toIdString, toIsoString } from './values.js'
 
 export interface UserRecord {
@@ -52,4 +52,39 @@ export function toUserRecord (row: Record<string, unknown>): UserRecord {
     created_at: toIsoString(row.created_at),
     last_seen_at: toIsoString(row.last_seen_at)
   }
+}
+
+export interface UserPageQuery {
+  limit: number
+  cursor?: string
+}
+
+/**
+ * Users in id (sub) order. Only admins get rows: the user table lets a
+ * record user select its own record and nothing else without `admin`.
+ */
+export async function listUsers (queries: UserQueries, query: UserPageQuery): Promise<{
+  items: UserRecord[]
+  next_cursor: string | null
+}> {
+  const where = query.cursor === undefined ? '' : 'WHERE id > $cursor'
+  const [rows] = await queries.query<[Array<Record<string, unknown>>]>(
+    `SELECT * FROM user ${where} ORDER BY id LIMIT $take`,
+    {
+      cursor: query.cursor === undefined ? undefined : userRecordId(query.cursor),
+      take: query.limit + 1
+    }
+  )
+
+  const items = rows.slice(0, query.limit).map(toUserRecord)
+  const last = items[items.length - 1]
+  return { items, next_cursor: rows.length > query.limit && last ? last.sub : null }
+}
+
+export async function findUser (queries: UserQueries, sub: string): Promise<UserRecord | undefined> {
+  const [row] = await queries.query<[Record<string, unknown> | undefined]>(
+    'SELECT * FROM ONLY $id',
+    { id: userRecordId(sub) }
+  )
+  return row ? toUserRecord(row) : undefined
 }

@@ -1,0 +1,216 @@
+import { RecordId } from 'surrealdb'
+import { canWriteDocument, isAdmin, type Grants } from '../auth/guards.js'
+import { PERMISSIONS } from '../auth/policy.js'
+import {
+  DocumentTeamUnknownError,
+  DocumentVersionConflictError,
+  RbacPermissionDeniedError,
+  ResourceNotFoundError,
+  withChallenge
+} from '../errors.js'
+import type {
+  Document,
+  DocumentCreate,
+  DocumentList,
+  DocumentListQuery,
+  DocumentPatch
+} from '../schemas/documents.js'
+import { appendDenied, toPage } from './audit.js'
+import type { UserQueries } from './user-sessions.js'
+import { toIdString, toIsoString } from './values.js'
+
+type Row = Record<string, unknown>
+
+function documentId (id: string): RecordId<'document'> {
+  return new RecordId('document', id)
+}
+
+function teamId (id: string | null | undefined): RecordId<'team'> | undefined {
+  return id === null || id === undefined ? undefined : new RecordId('team', id)
+}
+
+export function toDocument (row: Row): Document {
+  return {
+    id: toIdString(row.id),
+    title: row.title as string,
+    body: row.body as string,
+    tags: row.tags as string[],
+    owner: toIdString(row.owner),
+    team: row.team === undefined || row.team === null ? null : toIdString(row.team),
+    version: row.version as number,
+    created_at: toIsoString(row.created_at),
+    updated_at: toIsoString(row.updated_at)
+  }
+}
+
+function notFound (): never {
+  throw new ResourceNotFoundError('Document')
+}
+
+// The filters narrow what the caller may see; visibility itself is both in
+// the WHERE (so the owner and team indexes are used) and in the table
+// PERMISSIONS (so a wrong WHERE could never widen it).
+function listConditions (query: DocumentListQuery, seesAll: boolean): string[] {
+  const conditions = seesAll ? [] : ['(owner = $caller OR team IN $teams)']
+
+  if (query.owner !== undefined) conditions.push('owner = $owner')
+  if (query.team !== undefined) conditions.push('team = $team')
+  if (query.tag !== undefined) conditions.push('tags CONTAINS $tag')
+  if (query.cursor !== undefined) conditions.push('id > $cursor')
+  return conditions
+}
+
+export async function listDocuments (
+  queries: UserQueries,
+  grants: Grants,
+  query: DocumentListQuery
+): Promise<DocumentList> {
+  const seesAll = isAdmin(grants)
+  const conditions = listConditions(query, seesAll)
+  const teams = seesAll
+    ? 'LET $teams = [];'
+    : 'LET $teams = SELECT VALUE id FROM team WHERE members CONTAINS $caller;'
+
+  const [, rows] = await queries.query<[unknown, Row[]]>(
+    `${teams}
+     SELECT * FROM document WHERE ${conditions.join(' AND ') || 'true'} ORDER BY id LIMIT $take`,
+    {
+      owner: query.owner === undefined ? undefined : new RecordId('user', query.owner),
+      team: teamId(query.team),
+      tag: query.tag,
+      cursor: query.cursor === undefined ? undefined : documentId(query.cursor),
+      take: query.limit + 1
+    }
+  )
+
+  return toPage(rows.map(toDocument), query.limit)
+}
+
+/** The document, or undefined when it does not exist or the caller may not see it. */
+export async function findDocument (queries: UserQueries, id: string): Promise<Document | undefined> {
+  const [row] = await queries.query<[Row | undefined]>('SELECT * FROM ONLY $id', { id: documentId(id) })
+  return row ? toDocument(row) : undefined
+}
+
+async function assertTeamVisible (queries: UserQueries, team: string | null | undefined): Promise<void> {
+  if (team === null || team === undefined) return
+
+  const [row] = await queries.query<[Row | undefined]>('SELECT id FROM ONLY $team', { team: teamId(team) })
+  if (!row) throw new DocumentTeamUnknownError()
+}
+
+async function deny (queries: UserQueries, action: string, target: string, permission: string): Promise<never> {
+  await appendDenied(queries, { action, target, reason: `missing ${permission}` })
+  throw withChallenge(new RbacPermissionDeniedError(permission), { error: 'insufficient_scope', scope: permission })
+}
+
+export async function createDocument (queries: UserQueries, input: DocumentCreate): Promise<Document> {
+  await assertTeamVisible(queries, input.team)
+
+  const [row] = await queries.query<[Row | null]>(
+    `CREATE ONLY type::record('document', rand::ulid()) SET
+       owner = $caller,
+       title = $title,
+       body = $body,
+       tags = $tags,
+       team = $team
+     RETURN AFTER`,
+    {
+      title: input.title,
+      body: input.body ?? '',
+      tags: input.tags ?? [],
+      team: teamId(input.team)
+    }
+  )
+
+  // Table PERMISSIONS deny silently; an empty result is never a success.
+  if (!row) return await deny(queries, 'document.create', 'document', PERMISSIONS.writeOwnDocuments)
+  return toDocument(row)
+}
+
+function patchAssignments (patch: DocumentPatch): string {
+  const assignments = ['version += 1', 'updated_at = time::now()']
+
+  if (patch.title !== undefined) assignments.push('title = $title')
+  if (patch.body !== undefined) assignments.push('body = $body')
+  if (patch.tags !== undefined) assignments.push('tags = $tags')
+  if (patch.team !== undefined) assignments.push('team = $team')
+  return assignments.join(', ')
+}
+
+/**
+ * Changes a document only if it is still at `expectedVersion`: the check and
+ * the write are one conditional UPDATE, so of two concurrent writers at the
+ * same version exactly one succeeds and the other gets 412.
+ */
+export async function updateDocument (
+  queries: UserQueries,
+  grants: Grants,
+  id: string,
+  patch: DocumentPatch,
+  expectedVersion: number
+): Promise<Document> {
+  const current = await findDocument(queries, id) ?? notFound()
+  const target = `document:${id}`
+
+  if (!canWriteDocument(grants, current.owner)) {
+    return await deny(queries, 'document.update', target, PERMISSIONS.writeDocuments)
+  }
+  if (current.version !== expectedVersion) throw new DocumentVersionConflictError(String(expectedVersion))
+  if (patch.team !== undefined && patch.team !== current.team) await assertTeamVisible(queries, patch.team)
+
+  const [rows] = await queries.query<[Row[]]>(
+    `UPDATE $id SET ${patchAssignments(patch)} WHERE version = $expected RETURN AFTER`,
+    {
+      id: documentId(id),
+      expected: expectedVersion,
+      title: patch.title,
+      body: patch.body,
+      tags: patch.tags,
+      team: teamId(patch.team)
+    }
+  )
+  if (rows[0]) return toDocument(rows[0])
+
+  return await explainEmptyUpdate(queries, id, expectedVersion)
+}
+
+async function explainEmptyUpdate (queries: UserQueries, id: string, expectedVersion: number): Promise<never> {
+  const now = await findDocument(queries, id) ?? notFound()
+  if (now.version !== expectedVersion) throw new DocumentVersionConflictError(String(expectedVersion))
+  return await deny(queries, 'document.update', `document:${id}`, PERMISSIONS.writeDocuments)
+}
+
+export async function deleteDocument (queries: UserQueries, id: string, expectedVersion?: number): Promise<void> {
+  const current = await findDocument(queries, id) ?? notFound()
+  if (expectedVersion !== undefined && current.version !== expectedVersion) {
+    throw new DocumentVersionConflictError(String(expectedVersion))
+  }
+
+  const condition = expectedVersion === undefined ? '' : 'WHERE version = $expected'
+  const [rows] = await queries.query<[Row[]]>(
+    `DELETE $id ${condition} RETURN BEFORE`,
+    { id: documentId(id), expected: expectedVersion }
+  )
+  if (rows.length > 0) return
+
+  const still = await findDocument(queries, id)
+  if (!still) return
+  if (expectedVersion !== undefined && still.version !== expectedVersion) {
+    throw new DocumentVersionConflictError(String(expectedVersion))
+  }
+  await deny(queries, 'document.delete', `document:${id}`, PERMISSIONS.deleteDocuments)
+}
+
+export function etagOf (version: number): string {
+  return `"${version}"`
+}
+
+/**
+ * The version an If-Match header names. Only a single strong ETag of ours
+ * can match (RFC 9110 §13.1.1); anything else matches no version.
+ */
+export function versionFromIfMatch (header: string): number | undefined {
+  const match = /^\s*"([1-9][0-9]{0,15})"\s*$/.exec(header)
+  return match ? Number(match[1]) : undefined
+}
