@@ -4,6 +4,12 @@ import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import type { AppOptions } from '../src/app-options.js'
 import { DEV_ISSUER_PATH, loadDevIssuerKey, mintDevToken, type DevTokenContext } from '../src/dev-issuer/issuer.js'
+import { DEV_TOKEN_TTL_SEC } from '../src/dev-issuer/issuer.js'
+import {
+  buildPasswordGrantToken,
+  DEV_USERNAME_PATTERN,
+  type PasswordGrantForm
+} from '../src/dev-issuer/password-grant.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -47,6 +53,42 @@ async function devIssuerPlugin (fastify: FastifyInstance, opts: AppOptions): Pro
   }, async (request) => {
     const accessToken = await mintDevToken(context, request.body as never)
     return { access_token: accessToken, token_type: 'Bearer', expires_in: 3600 }
+  })
+
+  await fastify.register(devOAuthTokenRoute, { context })
+}
+
+const PasswordGrantSchema = Type.Object({
+  grant_type: Type.Literal('password'),
+  username: Type.String({ pattern: DEV_USERNAME_PATTERN }),
+  password: Type.Optional(Type.String({ maxLength: 256 })),
+  scope: Type.Optional(Type.String({ maxLength: 1024 }))
+})
+const FORM_BODY_LIMIT_BYTES = 4096
+
+/**
+ * An OAuth 2.0 password grant (RFC 6749 §4.3) on the development issuer, so
+ * Swagger UI's Authorize dialog can get a token without leaving the page.
+ * Encapsulated: form bodies are parsed on this route only.
+ */
+async function devOAuthTokenRoute (fastify: FastifyInstance, opts: { context: DevTokenContext }): Promise<void> {
+  fastify.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT_BYTES },
+    (_request, body, done) => { done(null, Object.fromEntries(new URLSearchParams(body as string))) }
+  )
+
+  fastify.post(`${DEV_ISSUER_PATH}oauth/token`, {
+    schema: { hide: true, body: PasswordGrantSchema }
+  }, async (request) => {
+    const tokenRequest = buildPasswordGrantToken(request.body as PasswordGrantForm)
+    const accessToken = await mintDevToken(opts.context, tokenRequest)
+    return {
+      access_token: accessToken,
+      token_type: 'Bearer',
+      expires_in: DEV_TOKEN_TTL_SEC,
+      scope: tokenRequest.scope
+    }
   })
 }
 

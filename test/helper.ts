@@ -23,6 +23,8 @@ export interface BuildOptions {
   env?: Record<string, string | undefined>
   clock?: () => number
   policy?: AppOptions['policy']
+  /** Where the development issuer is served; pass env AUTH0_ISSUER: undefined to use it. */
+  devIssuerUrl?: string
 }
 
 export function testEnv (issuer: TestIssuer, env: Record<string, string | undefined> = {}) {
@@ -51,7 +53,7 @@ export async function buildIssuer (t: Tap, options?: Parameters<typeof startIssu
  */
 export async function build (t: Tap, options: BuildOptions = {}): Promise<{ app: FastifyInstance, issuer: TestIssuer }> {
   const issuer = options.issuer ?? await buildIssuer(t)
-  const settings = buildSettings(loadEnv(testEnv(issuer, options.env)))
+  const settings = buildSettings(loadEnv(testEnv(issuer, options.env)), options.devIssuerUrl)
   const instance = Fastify(buildFastifyOptions(settings.env.LOG_LEVEL, settings.env))
 
   await instance.register(fp(app), { settings, clock: options.clock, policy: options.policy })

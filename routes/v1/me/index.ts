@@ -10,8 +10,7 @@ export default async function meRoutes (fastify: FastifyInstance): Promise<void>
       tags: ['me'],
       summary: 'The caller: stored user record and what the token grants',
       operationId: 'getMe',
-      security: [{ bearerAuth: [] }],
-      response: { 200: MeSchema, 401: ErrorRef, 503: ErrorRef }
+      response: { 200: MeSchema, 404: ErrorRef }
     }
   }, async (request) => {
     const user = await request.withUserDb(findOwnUser)
