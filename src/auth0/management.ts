@@ -170,11 +170,12 @@ function buildCaller (limiter: RateLimiter, tokens: TokenCache) {
 // Turns what the SDK throws into the signals the retry loop and the error
 // mapping understand. Auth0's body text never travels further.
 function classify (err: unknown, limiter: RateLimiter, tokens: TokenCache): never {
-  if (!(err instanceof ManagementError)) {
-    if (isAbortTimeout(err)) throw new UpstreamTimeoutError()
-    throw err
-  }
-  if (err instanceof ManagementTimeoutError) throw new UpstreamTimeoutError()
+  if (err instanceof ManagementTimeoutError || isAbortTimeout(err)) throw new UpstreamTimeoutError()
+  if (!(err instanceof ManagementError)) throw err
+  // The SDK aborts its deadline with the string reason 'timeout'; Node's
+  // fetch rejects with that string, so the SDK reports an unknown error
+  // whose cause is the string rather than a ManagementTimeoutError.
+  if (err.cause === 'timeout' || isAbortTimeout(err.cause)) throw new UpstreamTimeoutError()
 
   const status = err.statusCode
   if (status === 429) {
