@@ -27,6 +27,6 @@ export const TeamMemberParamsSchema = Type.Object({
   sub: Type.String({ minLength: 1, maxLength: 256, description: 'the member\'s sub' })
 }, { additionalProperties: false })
 
-export const TeamMemberBodySchema = Type.Object({
+export const TeamMemberQuerySchema = Type.Object({
   manager: Type.Optional(Type.Boolean({ default: false, description: 'also make the member a manager' }))
 }, { additionalProperties: false })

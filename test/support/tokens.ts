@@ -35,3 +35,33 @@ export async function signFor (issuer: TestIssuer, options: RoleTokenOptions): P
 export function roleToken (issuer: TestIssuer, sub: string, roles: string[], mfa = false): Promise<string> {
   return signFor(issuer, { sub, roles, mfa })
 }
+
+export interface Caller {
+  token: string
+  sub: string
+}
+
+export interface Call {
+  method?: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
+  url: string
+  payload?: unknown
+  headers?: Record<string, string>
+}
+
+interface Injectable {
+  inject (options: Record<string, unknown>): PromiseLike<{
+    statusCode: number
+    headers: Record<string, unknown>
+    json (): any
+  }>
+}
+
+/** app.inject with the caller's bearer token. */
+export async function callAs (app: Injectable, token: string, call: Call) {
+  return await app.inject({
+    method: call.method ?? 'GET',
+    url: call.url,
+    payload: call.payload as never,
+    headers: { authorization: `Bearer ${token}`, ...call.headers }
+  })
+}

@@ -8,7 +8,7 @@ import { IdParamsSchema } from '../../../src/schemas/documents.js'
 import {
   TeamCreateSchema,
   TeamListSchema,
-  TeamMemberBodySchema,
+  TeamMemberQuerySchema,
   TeamMemberParamsSchema,
   TeamSchema,
   type TeamCreate
@@ -72,7 +72,7 @@ export default async function teamRoutes (fastify: FastifyInstance): Promise<voi
     return team
   })
 
-  fastify.put<{ Params: MemberParams, Body: { manager?: boolean } }>('/:id/members/:sub', {
+  fastify.put<{ Params: MemberParams, Querystring: { manager?: boolean } }>('/:id/members/:sub', {
     config: { access: MANAGE },
     schema: {
       tags: TAGS,
@@ -80,12 +80,12 @@ export default async function teamRoutes (fastify: FastifyInstance): Promise<voi
       operationId: 'addTeamMember',
       security: SECURITY,
       params: TeamMemberParamsSchema,
-      body: TeamMemberBodySchema,
+      querystring: TeamMemberQuerySchema,
       response: { 200: TeamSchema, 400: ErrorRef, 404: ErrorRef, ...AUTH_ERRORS }
     }
   }, async (request) => {
     const grants: Grants = request.auth
-    const change = { teamId: request.params.id, sub: request.params.sub, manager: request.body?.manager }
+    const change = { teamId: request.params.id, sub: request.params.sub, manager: request.query.manager }
     return await request.withUserDb((queries) => addMember(queries, grants, change))
   })
 
