@@ -119,6 +119,27 @@ export const MIGRATIONS: Migration[] = [
           outcome = 'success'
       };
     `
+  },
+  {
+    version: 10,
+    name: 'auth0-management',
+    // Admins change other users' roles in Auth0 and mirror them here, in
+    // their own session, so the user table lets 'admin' create and update
+    // any user record (create: a user may be given roles before their first
+    // request). Profile fields are the ones PATCH /v1/me/profile sets.
+    statements: `
+      DEFINE TABLE OVERWRITE user SCHEMAFULL PERMISSIONS
+        FOR select WHERE id = $auth OR 'admin' IN $token.permissions
+        FOR create, update WHERE id = $auth OR 'admin' IN $token.permissions
+        FOR delete NONE;
+      DEFINE FIELD IF NOT EXISTS auth0_roles ON user TYPE option<array<string>>;
+      DEFINE FIELD IF NOT EXISTS auth0_roles_synced_at ON user TYPE option<datetime>;
+      DEFINE FIELD IF NOT EXISTS display_name ON user TYPE option<string>;
+      DEFINE FIELD IF NOT EXISTS nickname ON user TYPE option<string>;
+      DEFINE FIELD IF NOT EXISTS picture ON user TYPE option<string>;
+      DEFINE FIELD IF NOT EXISTS locale ON user TYPE option<string>;
+      DEFINE FIELD IF NOT EXISTS profile_updated_at ON user TYPE option<datetime>;
+    `
   }
 ]
 
