@@ -52,6 +52,7 @@ interface Injectable {
   inject (options: Record<string, unknown>): PromiseLike<{
     statusCode: number
     headers: Record<string, unknown>
+    body: string
     json (): any
   }>
 }
