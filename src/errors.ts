@@ -171,6 +171,14 @@ export const MgmtUserNotFoundError = createError(
   404
 )
 
+// Same code as a schema validation failure: to a client, an unexpected
+// query parameter is the same mistake on every route.
+export const RequestQueryUnexpectedError = createError(
+  'REQUEST_INVALID',
+  'querystring must NOT have additional properties',
+  400
+)
+
 /** Seconds a client should wait before retrying a 503. */
 export const RETRY_AFTER_SEC = 5
 
