@@ -13,7 +13,7 @@ export const BODY_LIMIT_BYTES = 1024 * 1024
 export const HEADER_LIMIT_BYTES = 16 * 1024
 // A client that trickles its request for longer than this is cut off.
 export const REQUEST_TIMEOUT_MS = 30_000
-// Longer path parameters (ids) are answered 404 without reaching a handler.
+// Longer path parameters (ids) are answered 414 without reaching a handler.
 export const MAX_PARAM_LENGTH = 200
 
 export type ServerEnv = Pick<Env, 'TRUST_PROXY' | 'BODY_LIMIT_BYTES'>
@@ -42,7 +42,7 @@ export function buildFastifyOptions (logLevel: string, env?: ServerEnv): Fastify
     trustProxy: parseTrustProxy(env?.TRUST_PROXY ?? 'false'),
     http: { maxHeaderSize: HEADER_LIMIT_BYTES },
     requestTimeout: REQUEST_TIMEOUT_MS,
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     return503OnClosing: true,
     ajv: {
       customOptions: {
