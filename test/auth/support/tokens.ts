@@ -1,14 +1,10 @@
 import { createHmac } from 'node:crypto'
 import type { LightMyRequestResponse } from 'fastify'
+import type { Test } from 'tap'
 
 export const ERROR_BODY_KEYS = ['code', 'error', 'message', 'statusCode']
 
-interface Assert {
-  equal (found: unknown, wanted: unknown, message?: string): void
-  match (found: unknown, pattern: unknown, message?: string): void
-  notMatch (found: unknown, pattern: unknown, message?: string): void
-  same (found: unknown, wanted: unknown, message?: string): void
-}
+type Assert = Pick<Test, 'equal' | 'match' | 'notMatch' | 'same'>
 
 export function encodeSegment (value: unknown): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value)
@@ -44,7 +40,7 @@ export function assertErrorShape (t: Assert, response: LightMyRequestResponse, s
 }
 
 /** 401 with `error="invalid_token"` and a short description. */
-export function assertInvalidToken (t: Assert, response: LightMyRequestResponse, message?: string): void {
+export function assertInvalidToken (t: Assert, response: LightMyRequestResponse, message = 'invalid_token'): void {
   assertErrorShape(t, response, 401)
   t.match(
     response.headers['www-authenticate'],
