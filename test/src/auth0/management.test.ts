@@ -130,7 +130,7 @@ t.test('a hanging Auth0 becomes MGMT_UPSTREAM_TIMEOUT after the configured deadl
 
   await t.rejects(api.listUserRoles('auth0|alice'), { code: 'MGMT_UPSTREAM_TIMEOUT', statusCode: 504 })
 
-  t.ok(Date.now() - started < 2_000)
+  t.ok(Date.now() - started < 4_000)
 })
 
 t.test('a hanging token endpoint also becomes MGMT_UPSTREAM_TIMEOUT', async (t) => {
