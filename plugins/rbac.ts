@@ -20,7 +20,8 @@ const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
  * from the settings (RBAC_MFA_ROLES, RBAC_MFA_ACR_VALUES).
  */
 async function rbacPlugin (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
-  const { privilegedRoles, mfaAcrValues } = opts.settings.rbac
+  const { privilegedRoles, privilegedPermissions, mfaAcrValues } = opts.settings.rbac
+  const privileged = { roles: privilegedRoles, permissions: privilegedPermissions }
   const acrValues = mfaAcrValues.join(' ')
 
   // A denied write is audited in the caller's name; a failure to audit is
@@ -37,7 +38,7 @@ async function rbacPlugin (fastify: FastifyInstance, opts: AppOptions): Promise<
 
   function guardFor (rule: AccessRule) {
     return async function guard (request: FastifyRequest): Promise<void> {
-      const decision = decideAccess(request.auth, rule, privilegedRoles)
+      const decision = decideAccess(request.auth, rule, privileged)
       if (decision.allowed) return
 
       request.log.debug({ sub: request.auth.sub, missing: decision.missing, stepUp: decision.stepUp }, 'access denied')

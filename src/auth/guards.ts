@@ -39,16 +39,27 @@ export function findMissingPermissions (identity: Identity, rule: AccessRule): s
   return missing
 }
 
-export function needsStepUp (identity: Identity, rule: AccessRule, privilegedRoles: string[]): boolean {
-  if (rule.stepUpForPrivilegedRoles === false || identity.mfa) return false
-  return identity.roles.some((role) => privilegedRoles.includes(role))
+/** Who counts as privileged: by role, or by holding a permission only privileged roles get. */
+export interface Privileged {
+  roles: string[]
+  permissions: string[]
 }
 
-export function decideAccess (identity: Identity, rule: AccessRule, privilegedRoles: string[]): GuardDecision {
+export function isPrivileged (identity: Identity, privileged: Privileged): boolean {
+  return identity.roles.some((role) => privileged.roles.includes(role)) ||
+    identity.permissions.some((permission) => privileged.permissions.includes(permission))
+}
+
+export function needsStepUp (identity: Identity, rule: AccessRule, privileged: Privileged): boolean {
+  if (rule.stepUpForPrivilegedRoles === false || identity.mfa) return false
+  return isPrivileged(identity, privileged)
+}
+
+export function decideAccess (identity: Identity, rule: AccessRule, privileged: Privileged): GuardDecision {
   const missing = findMissingPermissions(identity, rule)
   if (missing.length > 0) return { allowed: false, missing, stepUp: false }
 
-  const stepUp = needsStepUp(identity, rule, privilegedRoles)
+  const stepUp = needsStepUp(identity, rule, privileged)
   return { allowed: !stepUp, missing: [], stepUp }
 }
 

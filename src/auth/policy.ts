@@ -39,6 +39,12 @@ export interface RbacSettings {
   defaultRole?: string
   /** Roles whose privileged actions need MFA (step-up, RFC 9470). */
   privilegedRoles: string[]
+  /**
+   * Permissions the role map grants only to privileged roles. A token holding
+   * one (from the permissions claim or scope, without a roles claim) steps up
+   * too, so leaving the roles claim out of a token never skips MFA.
+   */
+  privilegedPermissions: string[]
   /** acr values that count as MFA; the first ones are named in acr_values challenges. */
   mfaAcrValues: string[]
 }
@@ -98,14 +104,28 @@ export function buildRbacSettings (input: RbacInput): RbacSettings {
     roleMap,
     defaultRole,
     privilegedRoles: input.privilegedRoles,
+    privilegedPermissions: findPrivilegedPermissions(roleMap, input.privilegedRoles),
     mfaAcrValues: input.mfaAcrValues
   }
+}
+
+export function findPrivilegedPermissions (roleMap: RoleMap, privilegedRoles: string[]): string[] {
+  const ordinary = new Set<string>()
+  const privileged = new Set<string>()
+
+  for (const [role, permissions] of Object.entries(roleMap)) {
+    const target = privilegedRoles.includes(role) ? privileged : ordinary
+    for (const permission of permissions) target.add(permission)
+  }
+
+  return [...privileged].filter((permission) => !ordinary.has(permission)).sort()
 }
 
 export const DEFAULT_RBAC_SETTINGS: RbacSettings = {
   roleMap: DEFAULT_ROLE_MAP,
   defaultRole: DEFAULT_ROLE,
   privilegedRoles: DEFAULT_PRIVILEGED_ROLES,
+  privilegedPermissions: findPrivilegedPermissions(DEFAULT_ROLE_MAP, DEFAULT_PRIVILEGED_ROLES),
   mfaAcrValues: DEFAULT_MFA_ACR_VALUES
 }
 

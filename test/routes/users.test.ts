@@ -67,12 +67,16 @@ t.test('users API (admin)', async (t) => {
     }
   })
 
-  t.test('an admin permission from Auth0 RBAC alone (no roles claim) is enough and needs no step-up', async (t) => {
-    const token = await signFor(issuer, { sub: 'auth0|ops', permissions: ['admin'] })
+  t.test('an admin permission from Auth0 RBAC without a roles claim still needs MFA', async (t) => {
+    const withoutMfa = await signFor(issuer, { sub: 'auth0|ops', permissions: ['admin'] })
+    const withMfa = await signFor(issuer, { sub: 'auth0|ops', permissions: ['admin'], mfa: true })
 
-    const response = await callAs(app, token, { url: '/v1/users' })
+    const challenged = await callAs(app, withoutMfa, { url: '/v1/users' })
+    const allowed = await callAs(app, withMfa, { url: '/v1/users' })
 
-    t.equal(response.statusCode, 200)
+    t.equal(challenged.statusCode, 401)
+    t.match(String(challenged.headers['www-authenticate']), 'error="insufficient_user_authentication"')
+    t.equal(allowed.statusCode, 200)
   })
 
   t.test('invalid query strings are 400', async (t) => {
