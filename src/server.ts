@@ -32,12 +32,20 @@ async function start (): Promise<void> {
     await fastify.register(app, { settings })
     await fastify.listen({ host: settings.env.HOST, port: settings.env.PORT })
   } catch (err) {
-    fastify.log.fatal({ err: { message: (err as Error).message } }, 'start-up failed')
-    await fastify.close().catch(() => {})
-    process.exit(1)
+    exitAfterStartupFailure(fastify, err as Error)
   }
 
   if (fastify.devIssuer) logDevIssuerHelp(fastify.log, settings.issuer)
+}
+
+// One plain line on stderr as well as the JSON log, so that a failed start
+// reads clearly in a terminal or `docker logs` whatever LOG_LEVEL is. The
+// exit does not wait for close(): a half-opened engine may never settle, and
+// the embedded one keeps the process alive after close() anyway.
+function exitAfterStartupFailure (fastify: ReturnType<typeof Fastify>, err: Error): never {
+  fastify.log.fatal({ err: { message: err.message } }, 'start-up failed')
+  console.error(`start-up failed: ${err.message}`)
+  process.exit(1)
 }
 
 function logDevIssuerHelp (log: { info: (obj: object, msg: string) => void }, issuer: string): void {
