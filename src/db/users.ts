@@ -10,6 +10,8 @@ export interface UserRecord {
   token_roles: string[]
   created_at: string
   last_seen_at: string
+  auth0_roles?: string[]
+  auth0_roles_synced_at?: string
 }
 
 /**
@@ -50,7 +52,9 @@ export function toUserRecord (row: Record<string, unknown>): UserRecord {
     name: row.name as string | undefined,
     token_roles: row.token_roles as string[],
     created_at: toIsoString(row.created_at),
-    last_seen_at: toIsoString(row.last_seen_at)
+    last_seen_at: toIsoString(row.last_seen_at),
+    auth0_roles: row.auth0_roles as string[] | undefined,
+    auth0_roles_synced_at: row.auth0_roles_synced_at === undefined ? undefined : toIsoString(row.auth0_roles_synced_at)
   }
 }
 

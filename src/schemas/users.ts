@@ -8,7 +8,12 @@ export const UserViewSchema = Type.Object({
   name: Type.Optional(Type.String()),
   roles: Type.Array(Type.String(), { description: 'roles the last token seen carried' }),
   created_at: Type.String({ format: 'date-time' }),
-  last_seen_at: Type.String({ format: 'date-time' })
+  last_seen_at: Type.String({ format: 'date-time' }),
+  auth0_roles: Type.Optional(Type.Array(Type.String(), {
+    description: 'roles held in Auth0 as of auth0_roles_synced_at (set through PUT /v1/users/{id}/roles); ' +
+      'they reach the user\'s token at their next login or refresh'
+  })),
+  auth0_roles_synced_at: Type.Optional(Type.String({ format: 'date-time' }))
 })
 
 export type UserView = Static<typeof UserViewSchema>

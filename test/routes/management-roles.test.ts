@@ -213,3 +213,17 @@ t.test('a hanging Auth0 is answered 504 within the configured timeout', async (t
   t.equal(response.json().code, 'MGMT_UPSTREAM_TIMEOUT')
   t.ok(Date.now() - started < 4_000, 'answered long before the SDK default of 60 s')
 })
+
+t.test('GET /v1/users/{id} shows the roles set in Auth0 beside the roles of the last token', async (t) => {
+  const { app, issuer, admin } = await buildWithStandIn(t)
+  const bob = await roleToken(issuer, BOB, ['viewer'])
+  await app.inject({ url: '/v1/me', headers: bearer(bob) })
+  await app.inject({ method: 'PUT', url: BOB_ROLES_URL, headers: bearer(admin), payload: { roles: ['manager'] } })
+
+  const response = await app.inject({ url: `/v1/users/${encodeURIComponent(BOB)}`, headers: bearer(admin) })
+
+  t.equal(response.statusCode, 200)
+  t.same(response.json().roles, ['viewer'])
+  t.same(response.json().auth0_roles, ['manager'])
+  t.ok(response.json().auth0_roles_synced_at)
+})
