@@ -44,7 +44,7 @@ export function assertInvalidToken (t: Assert, response: LightMyRequestResponse,
   assertErrorShape(t, response, 401)
   t.match(
     response.headers['www-authenticate'],
-    /^Bearer realm="[^"]*", error="invalid_token", error_description="[a-z ]{5,60}"$/,
+    /^Bearer realm="[^"]*", error="invalid_token", error_description="[A-Za-z ]{5,60}"$/,
     message
   )
   t.match(response.json().code, /^AUTH_TOKEN_(INVALID|EXPIRED)$/)
