@@ -35,6 +35,8 @@ t.test('token claims', async (t) => {
     for (const sub of ['auth0|c01-iss', 'auth0|c01-exp', 'auth0|c01-aud', 'auth0|c01-num', 'auth0|c01-audnum']) {
       t.equal(await findStoredUser(app, sub), undefined, `no user row for ${sub}`)
     }
+    await app.inject({ url: '/v1/me', headers: bearer(await issuer.sign({ claims: { sub: 'auth0|c01-ok' } })) })
+    t.equal((await findStoredUser(app, 'auth0|c01-ok'))?.sub, 'auth0|c01-ok', 'an accepted token does store its user')
   })
 
   t.test('C10: accepts a token from an issuer whose clock runs 5 s ahead', async (t) => {
