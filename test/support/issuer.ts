@@ -70,6 +70,11 @@ export async function startIssuer (options: { keyIds?: string[] } = {}): Promise
 
   function handle (request: IncomingMessage, response: ServerResponse): void {
     issuer.requests.push(request.url ?? '')
+    if (request.url === '/.well-known/openid-configuration') {
+      const discovery = { issuer: issuer.url, jwks_uri: `${issuer.url}.well-known/jwks.json` }
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(discovery))
+      return
+    }
     if (request.url !== '/.well-known/jwks.json') {
       response.writeHead(404).end()
       return
