@@ -136,6 +136,12 @@ export const EnvSchema = Type.Object({
     default: 1_048_576,
     description: 'largest request body accepted; larger ones get 413'
   }),
+  SHUTDOWN_DRAIN_MS: Type.Integer({
+    minimum: 0,
+    maximum: 8000,
+    default: 1000,
+    description: 'after SIGTERM, how long to keep serving with Connection: close before closing the listener'
+  }),
   MAX_EVENT_LOOP_DELAY_MS: Type.Integer({
     minimum: 0,
     default: 1000,

@@ -1,4 +1,5 @@
-import Fastify from 'fastify'
+import { setTimeout as sleep } from 'node:timers/promises'
+import Fastify, { type FastifyInstance } from 'fastify'
 import closeWithGrace from 'close-with-grace'
 import app from './app.js'
 import { buildSettings, ConfigError, loadEnv } from './config.js'
@@ -22,9 +23,12 @@ async function start (): Promise<void> {
   const settings = loadSettingsOrExit()
   const fastify = Fastify(buildFastifyOptions(settings.env.LOG_LEVEL, settings.env))
 
+  const drain = createDrain(fastify)
+
   closeWithGrace({ delay: CLOSE_GRACE_MS }, async ({ signal, err }) => {
     if (err) fastify.log.error({ err }, 'closing after an error')
     else fastify.log.info({ signal }, 'shutting down')
+    if (!err) await drain(settings.env.SHUTDOWN_DRAIN_MS)
     await fastify.close()
   })
 
@@ -38,11 +42,27 @@ async function start (): Promise<void> {
   if (fastify.devIssuer) logDevIssuerHelp(fastify.log, settings.issuer)
 }
 
+// Closing the listener while clients hold keep-alive connections races
+// with their next request, which then meets a reset. For a short while
+// every response says Connection: close instead, so clients (and load
+// balancers) move off on their own; requests in flight when close() comes
+// are still finished before SurrealDB is closed.
+function createDrain (fastify: FastifyInstance) {
+  let draining = false
+  fastify.addHook('onSend', async (_request, reply) => {
+    if (draining) reply.header('connection', 'close')
+  })
+  return async function drain (ms: number): Promise<void> {
+    draining = true
+    await sleep(ms)
+  }
+}
+
 // One plain line on stderr as well as the JSON log, so that a failed start
 // reads clearly in a terminal or `docker logs` whatever LOG_LEVEL is. The
 // exit does not wait for close(): a half-opened engine may never settle, and
 // the embedded one keeps the process alive after close() anyway.
-function exitAfterStartupFailure (fastify: ReturnType<typeof Fastify>, err: Error): never {
+function exitAfterStartupFailure (fastify: FastifyInstance, err: Error): never {
   fastify.log.fatal({ err: { message: err.message } }, 'start-up failed')
   console.error(`start-up failed: ${err.message}`)
   process.exit(1)
