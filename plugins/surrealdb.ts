@@ -1,8 +1,9 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Surreal } from 'surrealdb'
 import type { AppOptions } from '../src/app-options.js'
 import { loadAccessKey } from '../src/db/access-key.js'
-import { openConnection } from '../src/db/connection.js'
+import { closeConnection, openConnection } from '../src/db/connection.js'
 import { migrate } from '../src/db/migrations.js'
 import { createProvisioner } from '../src/db/provisioning.js'
 import { UserSessions, type UserQueries } from '../src/db/user-sessions.js'
@@ -20,13 +21,8 @@ declare module 'fastify' {
   }
 }
 
-async function surrealdbPlugin (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
+async function openOwnConnection (fastify: FastifyInstance, opts: AppOptions): Promise<Surreal> {
   const { env } = opts.settings
-  const inMemory = env.SURREAL_URL.startsWith('mem://')
-  const accessKey = await loadAccessKey({
-    configuredPem: env.SURREAL_ACCESS_KEY,
-    dataDir: inMemory ? undefined : env.DATA_DIR
-  })
   const db = await openConnection({
     url: env.SURREAL_URL,
     namespace: env.SURREAL_NAMESPACE,
@@ -35,7 +31,18 @@ async function surrealdbPlugin (fastify: FastifyInstance, opts: AppOptions): Pro
     password: env.SURREAL_PASSWORD,
     connectTimeoutMs: env.SURREAL_CONNECT_TIMEOUT_MS
   })
-  fastify.addHook('onClose', async () => { await db.close() })
+  fastify.addHook('onClose', async () => { await closeConnection(db) })
+  return db
+}
+
+async function surrealdbPlugin (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
+  const { env } = opts.settings
+  const inMemory = env.SURREAL_URL.startsWith('mem://')
+  const accessKey = await loadAccessKey({
+    configuredPem: env.SURREAL_ACCESS_KEY,
+    dataDir: inMemory ? undefined : env.DATA_DIR
+  })
+  const db = opts.database ?? await openOwnConnection(fastify, opts)
 
   const applied = await migrate(db, accessKey.publicKeyPem)
   fastify.log.info({ applied }, 'database schema up to date')

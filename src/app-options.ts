@@ -1,3 +1,4 @@
+import type { Surreal } from 'surrealdb'
 import type { Settings } from './config.js'
 import type { IdentityPolicy } from './auth/identity.js'
 
@@ -10,4 +11,9 @@ export interface AppOptions {
    * check long-expired real tokens at the moment they were issued.
    */
   clock?: () => number
+  /**
+   * An open SurrealDB connection to use instead of opening SURREAL_URL. Only
+   * tests set it, to reach the system session; the app still migrates it.
+   */
+  database?: Surreal
 }

@@ -25,6 +25,8 @@ export interface BuildOptions {
   policy?: AppOptions['policy']
   /** Where the development issuer is served; pass env AUTH0_ISSUER: undefined to use it. */
   devIssuerUrl?: string
+  /** An open SurrealDB connection for the app to use (the test keeps the system session). */
+  database?: AppOptions['database']
 }
 
 export function testEnv (issuer: TestIssuer, env: Record<string, string | undefined> = {}) {
@@ -56,7 +58,12 @@ export async function build (t: Tap, options: BuildOptions = {}): Promise<{ app:
   const settings = buildSettings(loadEnv(testEnv(issuer, options.env)), options.devIssuerUrl)
   const instance = Fastify(buildFastifyOptions(settings.env.LOG_LEVEL, settings.env))
 
-  await instance.register(fp(app), { settings, clock: options.clock, policy: options.policy })
+  await instance.register(fp(app), {
+    settings,
+    clock: options.clock,
+    policy: options.policy,
+    database: options.database
+  })
   t.teardown(() => instance.close())
   await instance.ready()
   return { app: instance, issuer }
