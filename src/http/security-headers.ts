@@ -14,8 +14,14 @@ export const API_HELMET_OPTIONS: FastifyHelmetOptions = {
     }
   },
   crossOriginOpenerPolicy: { policy: 'same-origin' },
+  frameguard: { action: 'deny' },
   referrerPolicy: { policy: 'no-referrer' }
 }
+
+// The one inline <style> Swagger UI adds: the colours of its top-bar logo
+// SVG. Allowed by hash, so no other inline style runs; the browser test
+// fails with the new hash if an upgrade of @fastify/swagger-ui changes it.
+export const SWAGGER_UI_LOGO_STYLE_HASH = "'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='"
 
 /**
  * Headers for Swagger UI's pages. Its script, styles and images are served
@@ -30,7 +36,7 @@ export function buildDocsHelmetOptions (tokenOrigins: string[]) {
       directives: {
         defaultSrc: ["'none'"],
         scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
+        styleSrc: ["'self'", SWAGGER_UI_LOGO_STYLE_HASH],
         imgSrc: ["'self'", 'data:'],
         fontSrc: ["'self'", 'data:'],
         connectSrc: ["'self'", ...tokenOrigins],

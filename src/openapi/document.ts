@@ -106,7 +106,8 @@ export function buildOpenApiBase (settings: Settings) {
 
 /** Swagger UI's initOAuth: PKCE and the audience for Auth0, nothing for the dev issuer. */
 export function buildInitOAuth (settings: Settings, clientId?: string) {
-  if (settings.devIssuer) return { appName: 'API docs (development issuer)' }
+  // The development issuer ignores the client; Swagger UI wants one filled in.
+  if (settings.devIssuer) return { clientId: 'swagger-ui', appName: 'API docs (development issuer)' }
 
   return {
     clientId,

@@ -50,6 +50,15 @@ export function buildSecurity (facts: RouteFacts): SecurityRequirement[] {
   ])
 }
 
+const SHARED_ERROR_DESCRIPTIONS: Record<string, string> = {
+  400: 'The request or its Authorization header is malformed',
+  401: 'No valid access token, or a multi-factor login is required (see WWW-Authenticate)',
+  403: 'The token lacks a permission this operation needs (insufficient_scope)',
+  429: 'Too many requests; retry after the Retry-After delay',
+  500: 'Something went wrong on our side',
+  503: 'The database or the token signing keys are unavailable; retry after the Retry-After delay'
+}
+
 // Statuses the shared machinery answers with, whatever the handler does;
 // a route declares its own (404, 409, 412…) and keeps any it already has.
 export function findSharedErrorStatuses (schema: RouteSchema, facts: RouteFacts): string[] {
@@ -81,7 +90,7 @@ export function documentRoute (schema: RouteSchema, facts: RouteFacts, errorRef:
 
   const response: Record<string, unknown> = { ...schema.response }
   for (const status of findSharedErrorStatuses(schema, facts)) {
-    response[status] ??= errorRef
+    response[status] ??= { ...errorRef, description: SHARED_ERROR_DESCRIPTIONS[status] }
   }
 
   return {
