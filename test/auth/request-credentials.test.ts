@@ -135,6 +135,6 @@ function sendRaw (port: number, request: string): Promise<string> {
     socket.on('data', (chunk) => chunks.push(chunk))
     socket.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
     socket.on('error', reject)
-    socket.end(request)
+    socket.write(request)
   })
 }
