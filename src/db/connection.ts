@@ -76,7 +76,18 @@ function describeOpenError (err: Error): string {
   return `${err.message}${cause}`
 }
 
+// The SDK talks to a server through the global WebSocket, which Node.js
+// has only from version 22 on (20 needs --experimental-websocket).
+function assertWebSocketClient (url: string): void {
+  if (isEmbedded(url) || typeof globalThis.WebSocket === 'function') return
+  throw new DatabaseStartupError(
+    `SurrealDB at ${redactUrl(url)} needs a WebSocket client: ` +
+    'use Node.js 22 or newer, or start Node.js 20 with --experimental-websocket'
+  )
+}
+
 async function connect (settings: ConnectionSettings): Promise<Surreal> {
+  assertWebSocketClient(settings.url)
   await prepareDataDirectory(settings.url)
 
   const { engines, failed } = buildWatchedEngines()

@@ -1,4 +1,5 @@
 import type { Surreal } from 'surrealdb'
+import { findStatementError } from './query-errors.js'
 
 export const ACCESS_METHOD = 'api'
 // How long one per-user SurrealDB session may live; requests are far
@@ -149,6 +150,16 @@ const BOOKKEEPING = `
   DEFINE FIELD IF NOT EXISTS applied_at ON schema_migration TYPE datetime DEFAULT time::now();
 `
 
+async function applyInTransaction (db: Surreal, migration: Migration): Promise<void> {
+  const responses = await db.query(
+    `BEGIN; ${migration.statements}; CREATE type::record('schema_migration', $version) SET name = $name; COMMIT;`,
+    { version: migration.version, name: migration.name }
+  ).responses()
+  const error = findStatementError(responses)
+
+  if (error) throw new Error(`migration ${migration.version} (${migration.name}) failed: ${error.message}`, { cause: error })
+}
+
 /**
  * Brings the schema up to date. Runs on the system session at start-up; the
  * access method is redefined every time so that SurrealDB always trusts
@@ -173,10 +184,7 @@ export async function migrate (
 
   for (const migration of migrations) {
     if (done.has(migration.version)) continue
-    await db.query(
-      `BEGIN; ${migration.statements}; CREATE type::record('schema_migration', $version) SET name = $name; COMMIT;`,
-      { version: migration.version, name: migration.name }
-    ).collect()
+    await applyInTransaction(db, migration)
     ran.push(migration.version)
   }
 

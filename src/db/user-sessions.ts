@@ -10,6 +10,7 @@ import {
 import { DbIdentityError } from '../errors.js'
 import type { AccessKeyPair } from './access-key.js'
 import { ACCESS_METHOD } from './migrations.js'
+import { findStatementError } from './query-errors.js'
 
 // Must stay above two minutes: below that the SDK schedules its expiry
 // handling at exp itself instead of exp − 60 s (see the engine notes).
@@ -162,15 +163,10 @@ function isIdentityMismatch (error: Error): boolean {
   return error instanceof ThrownError && error.message.includes(IDENTITY_MISMATCH)
 }
 
-// Every statement after a failing one reports "not executed"; the error
-// worth reporting is the failing statement's own.
 function pickError (responses: QueryResponse[]): Error {
-  const errors = responses.flatMap((response) => response.success ? [] : [response.error])
-  const identity = errors.find(isIdentityMismatch)
-  if (identity) identityLost(identity)
-
-  const own = errors.find((error) => !(error instanceof QueryError && (error.isNotExecuted || error.isCancelled)))
-  return own ?? errors[0] as Error
+  const error = findStatementError(responses) as Error
+  if (isIdentityMismatch(error)) identityLost(error)
+  return error
 }
 
 function assertNoTransactionControl (sql: string): void {
