@@ -4,6 +4,8 @@ import { join } from 'node:path'
 import t from 'tap'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { buildDevApp } from '../openapi/dev-app.js'
+import { build, buildIssuer, TEST_AUDIENCE } from '../helper.js'
+import { startAuthorizeStandIn } from './authorize-stand-in.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const CHROMIUM_ARGS = [
@@ -71,6 +73,20 @@ async function authorizeWithBearer (page: Page, token: string): Promise<void> {
   await modal.locator('button.btn-done').first().click()
 }
 
+// Auth0's login runs in a popup that hands the code back through
+// window.opener; the dialog shows Logout once the token exchange is done.
+async function authorizeWithAuth0 (page: Page): Promise<void> {
+  await page.locator('button.btn.authorize').first().click()
+  const modal = page.locator('.modal-ux')
+  const oauth = modal.locator('.auth-container', { hasText: 'auth0 (OAuth2, authorization' })
+
+  const popup = page.waitForEvent('popup')
+  await oauth.locator('button.authorize').click()
+  await (await popup).waitForEvent('close')
+  await oauth.locator('button', { hasText: 'Logout' }).waitFor()
+  await modal.locator('button.btn-done').first().click()
+}
+
 /** Try it out → Execute on one operation; returns the status and body the page shows. */
 async function execute (page: Page, operationDomId: string, name: string): Promise<{ status: string, body: string }> {
   const operation = page.locator(`#${operationDomId}`)
@@ -122,6 +138,35 @@ if (!existsSync(CHROMIUM)) {
       t.match(denied.body, 'This action needs the permission: admin')
       t.ok(session.sentAuthorization.length >= 2)
       t.ok(session.sentAuthorization.every((header) => /^Bearer [\w-]+\.[\w-]+\.[\w-]+$/.test(header)))
+      t.same(session.problems, [], 'no CSP violation or script error')
+    })
+
+    t.test('Auth0 login with PKCE and the API audience gets a token that GET /v1/me accepts', async (t) => {
+      const issuer = await buildIssuer(t)
+      const standIn = await startAuthorizeStandIn((claims) => issuer.sign({ claims }))
+      t.teardown(() => standIn.close())
+      const { app } = await build(t, {
+        issuer,
+        env: {
+          AUTH0_ISSUER: standIn.url,
+          AUTH0_JWKS_URI: `${issuer.url}.well-known/jwks.json`,
+          AUTH0_DOCS_CLIENT_ID: 'docs-spa-client'
+        }
+      })
+      const address = await app.listen({ host: '127.0.0.1', port: 0 })
+      const session = await openDocs(context, address)
+
+      await authorizeWithAuth0(session.page)
+      const me = await execute(session.page, 'operations-me-getMe', 'auth0-pkce-get-me')
+
+      t.match(standIn.authorizeRequests, [{
+        clientId: 'docs-spa-client',
+        audience: TEST_AUDIENCE,
+        codeChallengeMethod: 'S256'
+      }])
+      t.equal(standIn.verifiedExchanges, 1, 'the code verifier matched the challenge')
+      t.equal(me.status, '200')
+      t.match(me.body, '"sub": "auth0|pkce-user"')
       t.same(session.problems, [], 'no CSP violation or script error')
     })
 
