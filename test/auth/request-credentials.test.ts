@@ -1,11 +1,12 @@
 import t from 'tap'
 import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
-import { bearer, build } from '../helper.js'
+import { bearer } from '../helper.js'
+import { buildApp } from './support/app.js'
 import { assertInvalidRequest, assertPlainChallenge, ERROR_BODY_KEYS } from './support/tokens.js'
 
 t.test('answers a request without credentials with a plain bearer challenge', async (t) => {
-  const { app } = await build(t)
+  const { app } = await buildApp(t)
 
   const response = await app.inject({ url: '/v1/me' })
 
@@ -18,7 +19,7 @@ t.test('answers a request without credentials with a plain bearer challenge', as
 // which RFC 6750 §3.1 also allows ("unsupported parameter"). Either way the
 // token is never used: no 2xx, no key lookup, a bearer challenge.
 t.test('does not take an access_token query parameter as a credential', async (t) => {
-  const { app, issuer } = await build(t)
+  const { app, issuer } = await buildApp(t)
   const token = await issuer.sign()
 
   const response = await app.inject({ url: '/v1/me', query: { access_token: token } })
@@ -31,7 +32,7 @@ t.test('does not take an access_token query parameter as a credential', async (t
 })
 
 t.test('answers another scheme such as Basic with a plain challenge', async (t) => {
-  const { app } = await build(t)
+  const { app } = await buildApp(t)
 
   const response = await app.inject({ url: '/v1/me', headers: { authorization: 'Basic dXNlcjpwYXNzd29yZA==' } })
 
@@ -39,7 +40,7 @@ t.test('answers another scheme such as Basic with a plain challenge', async (t) 
 })
 
 t.test('accepts the Bearer scheme in any case', async (t) => {
-  const { app, issuer } = await build(t)
+  const { app, issuer } = await buildApp(t)
   const token = await issuer.sign()
 
   for (const scheme of ['bearer', 'BEARER', 'Bearer', 'bEaReR']) {
@@ -50,7 +51,7 @@ t.test('accepts the Bearer scheme in any case', async (t) => {
 })
 
 t.test('accepts several spaces between the scheme and the token', async (t) => {
-  const { app, issuer } = await build(t)
+  const { app, issuer } = await buildApp(t)
   const token = await issuer.sign()
 
   const response = await app.inject({ url: '/v1/me', headers: { authorization: `Bearer     ${token}` } })
@@ -59,7 +60,7 @@ t.test('accepts several spaces between the scheme and the token', async (t) => {
 })
 
 t.test('refuses a Bearer header without a token as invalid_request', async (t) => {
-  const { app } = await build(t)
+  const { app } = await buildApp(t)
 
   for (const authorization of ['Bearer', 'Bearer ', 'bearer    ']) {
     const response = await app.inject({ url: '/v1/me', headers: { authorization } })
@@ -69,7 +70,7 @@ t.test('refuses a Bearer header without a token as invalid_request', async (t) =
 })
 
 t.test('refuses a token with a space inside as invalid_request', async (t) => {
-  const { app, issuer } = await build(t)
+  const { app, issuer } = await buildApp(t)
   const token = await issuer.sign()
   const [header, rest] = [token.slice(0, 20), token.slice(20)]
 
@@ -79,7 +80,7 @@ t.test('refuses a token with a space inside as invalid_request', async (t) => {
 })
 
 t.test('refuses two Authorization headers as invalid_request', async (t) => {
-  const { app, issuer } = await build(t)
+  const { app, issuer } = await buildApp(t)
   const token = await issuer.sign()
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as AddressInfo
@@ -100,7 +101,7 @@ t.test('refuses two Authorization headers as invalid_request', async (t) => {
 })
 
 t.test('refuses two identical valid bearer headers as invalid_request', async (t) => {
-  const { app, issuer } = await build(t)
+  const { app, issuer } = await buildApp(t)
   const token = await issuer.sign()
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as AddressInfo
@@ -119,7 +120,7 @@ t.test('refuses two identical valid bearer headers as invalid_request', async (t
 })
 
 t.test('answers a valid token in the header alone with 200', async (t) => {
-  const { app, issuer } = await build(t)
+  const { app, issuer } = await buildApp(t)
   const token = await issuer.sign()
 
   const response = await app.inject({ url: '/v1/me', headers: bearer(token) })

@@ -1,16 +1,17 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { findOwnUser } from '../../src/db/users.js'
-import { bearer, build, TEST_AUDIENCE } from '../helper.js'
-import { defaultClaims } from '../support/issuer.js'
+import { bearer, TEST_AUDIENCE } from '../helper.js'
+import { buildApp } from './support/app.js'
+import { createSigningKey, defaultClaims } from '../support/issuer.js'
 import { assertInvalidToken, changeOneCharacter, craftToken } from './support/tokens.js'
 
 t.test('token claims', async (t) => {
   // One app serves every test; the second verifies at a fixed instant, so the
   // leeway edges are exact (its tokens always carry an explicit iat).
-  const { app, issuer } = await build(t)
+  const { app, issuer } = await buildApp(t)
   const nowSec = Math.floor(Date.now() / 1000)
-  const clocked = (await build(t, { issuer, clock: () => nowSec * 1000 })).app
+  const clocked = (await buildApp(t, { issuer, clock: () => nowSec * 1000 })).app
 
   async function findStoredUser (app: FastifyInstance, sub: string) {
     return await app.userSessions.run({ sub, roles: [], permissions: [] }, findOwnUser)
@@ -226,7 +227,6 @@ t.test('token claims', async (t) => {
   })
 
   t.test('refuses a token signed by a key the issuer does not publish under that kid', async (t) => {
-    const { createSigningKey } = await import('../support/issuer.js')
     const impostor = await createSigningKey('key-1')
 
     const response = await app.inject({ url: '/v1/me', headers: bearer(await issuer.sign({ key: impostor })) })
