@@ -258,6 +258,8 @@ t.test('documents API', async (t) => {
     t.equal(byManager.statusCode, 200)
     t.equal(byManagerNoMfa.statusCode, 401)
     t.match((await callAs(app, alice, { url })).json(), { title: 'edited', version: 2 })
+    const denied = (await callAs(app, admin, { url: '/v1/audit?actor=auth0%7Cbob&outcome=denied' })).json().items
+    t.match(denied, [{ action: 'document.update', target: `document:${doc.id}`, reason: 'missing write:documents' }])
   })
 
   t.test('a document can be shared only with a team the caller belongs to', async (t) => {
