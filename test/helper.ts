@@ -1,6 +1,7 @@
 import tap from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import type { DestinationStream } from 'pino'
 import app from '../src/app.js'
 import type { AppOptions } from '../src/app-options.js'
 import { buildSettings, loadEnv } from '../src/config.js'
@@ -23,6 +24,8 @@ export interface BuildOptions {
   env?: Record<string, string | undefined>
   clock?: () => number
   policy?: AppOptions['policy']
+  /** Where the app's pino lines go; set LOG_LEVEL in env to see them. */
+  logStream?: DestinationStream
   /** Where the development issuer is served; pass env AUTH0_ISSUER: undefined to use it. */
   devIssuerUrl?: string
   /** An open SurrealDB connection for the app to use (the test keeps the system session). */
@@ -56,7 +59,7 @@ export async function buildIssuer (t: Tap, options?: Parameters<typeof startIssu
 export async function build (t: Tap, options: BuildOptions = {}): Promise<{ app: FastifyInstance, issuer: TestIssuer }> {
   const issuer = options.issuer ?? await buildIssuer(t)
   const settings = buildSettings(loadEnv(testEnv(issuer, options.env)), options.devIssuerUrl)
-  const instance = Fastify(buildFastifyOptions(settings.env.LOG_LEVEL, settings.env))
+  const instance = Fastify(withLogStream(buildFastifyOptions(settings.env.LOG_LEVEL, settings.env), options.logStream))
 
   await instance.register(fp(app), {
     settings,
@@ -67,6 +70,11 @@ export async function build (t: Tap, options: BuildOptions = {}): Promise<{ app:
   t.teardown(() => instance.close())
   await instance.ready()
   return { app: instance, issuer }
+}
+
+function withLogStream<T extends { logger?: unknown }> (fastifyOptions: T, stream?: DestinationStream): T {
+  if (!stream) return fastifyOptions
+  return { ...fastifyOptions, logger: { ...(fastifyOptions.logger as object), stream } }
 }
 
 export function bearer (token: string): Record<string, string> {
