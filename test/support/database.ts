@@ -46,3 +46,26 @@ export function countTimeouts (): number {
 export async function countEngineSessions (db: Surreal): Promise<number> {
   return (await db.sessions()).length
 }
+
+/**
+ * An empty in-memory database for build(t, { database }): the app migrates
+ * and uses it, and the test keeps its system session to look inside.
+ */
+export async function openAppDatabase (t: Tap): Promise<Surreal> {
+  const db = await openConnection({ url: 'mem://', namespace: NAMESPACE, database: DATABASE, connectTimeoutMs: 10_000 })
+  t.teardown(() => closeConnection(db))
+  return db
+}
+
+export async function countRows (db: Surreal, table: string): Promise<number> {
+  const [rows] = await db.query<[unknown[]]>(`SELECT * FROM ${table}`).collect()
+  return rows.length
+}
+
+/** Makes SurrealDB trust another key than the one the app signs with. */
+export async function distrustAppKey (db: Surreal): Promise<void> {
+  await db.query(
+    'DEFINE ACCESS OVERWRITE api ON DATABASE TYPE RECORD WITH JWT ALGORITHM EDDSA KEY $key DURATION FOR SESSION 10m',
+    { key: generateAccessKey().publicKeyPem }
+  ).collect()
+}
