@@ -18,12 +18,14 @@ export interface SpawnOptions {
   cwd: string
   /** Run the built output (dist/src/server.js) instead of the TypeScript source. */
   built?: boolean
+  /** Where the built output is; dist/ by default. */
+  builtDir?: string
 }
 
 /** Runs the real entry point in its own process, as `npm start` would. */
 export function spawnServer (options: SpawnOptions): ServerProcess {
   const args = options.built
-    ? [join(ROOT, 'dist', 'src', 'server.js')]
+    ? [join(options.builtDir ?? join(ROOT, 'dist'), 'src', 'server.js')]
     : ['--import', import.meta.resolve('tsx'), join(ROOT, 'src', 'server.ts')]
   const child = spawn(process.execPath, args, {
     cwd: options.cwd,
