@@ -247,6 +247,12 @@ export function buildSettings (env: Env, devIssuerUrl?: string): Settings {
   if (devIssuer && devIssuerUrl === undefined) {
     throw new ConfigError('AUTH0_DOMAIN or AUTH0_ISSUER is required (no development issuer here)')
   }
+  if (devIssuer && env.PORT === 0) {
+    throw new ConfigError('PORT=0 cannot serve the development issuer, whose URL names the port; pick a port')
+  }
+  if (devIssuer && env.AUTH0_JWKS_URI !== undefined) {
+    throw new ConfigError('AUTH0_JWKS_URI is set but AUTH0_DOMAIN or AUTH0_ISSUER is not; keys belong to an issuer')
+  }
 
   const issuer = configuredIssuer ?? devIssuerUrl as string
   const audiences = resolveAudiences(env, production, devIssuer)
