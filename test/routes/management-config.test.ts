@@ -11,7 +11,7 @@ async function buildStandIn (t: Tap): Promise<Auth0StandIn> {
 }
 
 t.test('without management credentials the management routes answer 501 and the rest works', async (t) => {
-  const { app, issuer } = await build(t)
+  const { app, issuer } = await build(t, { env: { MAX_EVENT_LOOP_DELAY_MS: '0' } })
   const admin = await roleToken(issuer, 'auth0|alice', ['admin'], true)
 
   const roles = await app.inject({ url: '/v1/users/auth0%7Cbob/roles', headers: bearer(admin) })
@@ -61,7 +61,8 @@ t.test('an Auth0 that does not answer at start-up does not stop the API', async 
       AUTH0_MANAGEMENT_BASE_URL: standIn.url,
       AUTH0_MANAGEMENT_CLIENT_ID: standIn.clientId,
       AUTH0_MANAGEMENT_CLIENT_SECRET: standIn.clientSecret,
-      AUTH0_MANAGEMENT_TIMEOUT_MS: '300'
+      AUTH0_MANAGEMENT_TIMEOUT_MS: '1000',
+      MAX_EVENT_LOOP_DELAY_MS: '0'
     }
   })
   const admin = await roleToken(issuer, 'auth0|alice', ['admin'], true)

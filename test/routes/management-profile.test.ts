@@ -12,7 +12,8 @@ async function buildWithStandIn (t: Tap, env: Record<string, string> = {}) {
       AUTH0_MANAGEMENT_BASE_URL: standIn.url,
       AUTH0_MANAGEMENT_CLIENT_ID: standIn.clientId,
       AUTH0_MANAGEMENT_CLIENT_SECRET: standIn.clientSecret,
-      AUTH0_MANAGEMENT_TIMEOUT_MS: '400',
+      AUTH0_MANAGEMENT_TIMEOUT_MS: '5000',
+      MAX_EVENT_LOOP_DELAY_MS: '0',
       ...env
     }
   })

@@ -19,7 +19,7 @@ function settingsFor (standIn: Auth0StandIn, overrides: Partial<ManagementSettin
     audience: `${standIn.url}/api/v2/`,
     clientId: standIn.clientId,
     clientSecret: standIn.clientSecret,
-    timeoutMs: 500,
+    timeoutMs: 5_000,
     ...overrides
   }
 }
@@ -107,7 +107,7 @@ t.test('a reset further away than the longest wait is not waited for', async (t)
   t.equal(error.code, 'MGMT_RATE_LIMITED')
   t.ok((error.retryAfterSec as number) >= 29 && (error.retryAfterSec as number) <= 31)
   t.equal(countRequests(standIn, 'GET', '/api/v2/users/auth0|alice/roles'), 1)
-  t.ok(Date.now() - started < 1_000)
+  t.ok(Date.now() - started < 5_000, 'did not wait for the 30 s reset')
 })
 
 t.test('an Auth0 5xx becomes MGMT_UPSTREAM_ERROR without Auth0 text', async (t) => {
