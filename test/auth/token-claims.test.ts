@@ -1,10 +1,11 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
+import type { CryptoKey } from 'jose'
 import { findOwnUser } from '../../src/db/users.js'
-import { bearer, TEST_AUDIENCE } from '../helper.js'
+import { bearer, buildIssuer, TEST_AUDIENCE } from '../helper.js'
 import { buildApp } from './support/app.js'
 import { createSigningKey, defaultClaims } from '../support/issuer.js'
-import { assertInvalidToken, changeOneCharacter, craftToken } from './support/tokens.js'
+import { assertInvalidToken, changeOneCharacter, craftToken, signRs256 } from './support/tokens.js'
 
 t.test('token claims', async (t) => {
   // One app serves every test; the second verifies at a fixed instant, so the
@@ -166,6 +167,39 @@ t.test('token claims', async (t) => {
 
       assertInvalidToken(t, response, typ)
     }
+  })
+
+  t.test('accepts a token without typ, as older tenants issue them', async (t) => {
+    const response = await app.inject({ url: '/v1/me', headers: bearer(await issuer.sign({ header: { typ: undefined } })) })
+
+    t.equal(response.statusCode, 200, response.body)
+  })
+
+  t.test('refuses a token with a critical header extension it does not understand', async (t) => {
+    const header = { alg: 'RS256', typ: 'JWT', kid: 'key-1', crit: ['exp-policy'], 'exp-policy': 1 }
+    const token = await signRs256(issuer.keys[0]?.privateKey as CryptoKey, header, defaultClaims(issuer))
+
+    const response = await app.inject({ url: '/v1/me', headers: bearer(token) })
+
+    assertInvalidToken(t, response)
+  })
+
+  t.test('follows the configured algorithm allow-list: ES256 only', async (t) => {
+    const ecIssuer = await buildIssuer(t)
+    const ecKey = await createSigningKey('ec-1', 'ES256')
+    ecIssuer.keys.push(ecKey)
+    const ec = (await buildApp(t, { issuer: ecIssuer, env: { AUTH0_ALGORITHMS: 'ES256' } })).app
+
+    const accepted = await ec.inject({ url: '/v1/me', headers: bearer(await ecIssuer.sign({ key: ecKey, header: { alg: 'ES256' } })) })
+    const rsa = await ec.inject({ url: '/v1/me', headers: bearer(await ecIssuer.sign()) })
+    const mislabelled = await ec.inject({
+      url: '/v1/me',
+      headers: bearer(await ecIssuer.sign({ header: { alg: 'RS256', kid: 'ec-1' } }))
+    })
+
+    t.equal(accepted.statusCode, 200, accepted.body)
+    assertInvalidToken(t, rsa, 'RS256 is not on the list')
+    assertInvalidToken(t, mislabelled, 'an RSA signature under the EC key id')
   })
 
   t.test('refuses alg none, with or without a signature', async (t) => {

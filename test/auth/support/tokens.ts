@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto'
 import type { LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
+import type { CryptoKey } from 'jose'
 
 export const ERROR_BODY_KEYS = ['code', 'error', 'message', 'statusCode']
 
@@ -21,6 +22,13 @@ export function hmacToken (secret: string | Buffer, header: unknown, payload: un
   const input = `${encodeSegment(header)}.${encodeSegment(payload)}`
   const signature = createHmac('sha256', secret).update(input).digest('base64url')
   return `${input}.${signature}`
+}
+
+/** RS256 over any header, for headers a signing library refuses to write. */
+export async function signRs256 (privateKey: CryptoKey, header: unknown, payload: unknown): Promise<string> {
+  const input = `${encodeSegment(header)}.${encodeSegment(payload)}`
+  const signature = await crypto.subtle.sign('RSASSA-PKCS1-v1_5', privateKey, Buffer.from(input))
+  return `${input}.${Buffer.from(signature).toString('base64url')}`
 }
 
 /** Replaces one character of the signature with another base64url character. */
