@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http'
 import type { AccessRule } from '../auth/guards.js'
 
 export const BEARER_SCHEME = 'bearerAuth'
@@ -78,6 +79,15 @@ export function findSharedErrorStatuses (schema: RouteSchema, facts: RouteFacts)
   return statuses
 }
 
+// A route's own `404: ErrorRef` would otherwise be described by the Error
+// schema's description; the status text says more.
+function describeBareErrorRef (status: string, declared: unknown): unknown {
+  const isBareRef = typeof declared === 'object' && declared !== null &&
+    Object.keys(declared).length === 1 && '$ref' in declared
+  if (!isBareRef || Number(status) < 400) return declared
+  return { ...declared, description: SHARED_ERROR_DESCRIPTIONS[status] ?? STATUS_CODES[status] }
+}
+
 /**
  * Fills in what every route must declare but should not repeat by hand:
  * its security requirement and the shared error responses, all pointing at
@@ -88,7 +98,10 @@ export function findSharedErrorStatuses (schema: RouteSchema, facts: RouteFacts)
 export function documentRoute (schema: RouteSchema, facts: RouteFacts, errorRef: object): RouteSchema {
   if (schema.hide) return schema
 
-  const response: Record<string, unknown> = { ...schema.response }
+  const response: Record<string, unknown> = {}
+  for (const [status, declared] of Object.entries(schema.response ?? {})) {
+    response[status] = describeBareErrorRef(status, declared)
+  }
   for (const status of findSharedErrorStatuses(schema, facts)) {
     response[status] ??= { ...errorRef, description: SHARED_ERROR_DESCRIPTIONS[status] }
   }

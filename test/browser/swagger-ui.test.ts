@@ -151,7 +151,8 @@ if (!existsSync(CHROMIUM)) {
         env: {
           AUTH0_ISSUER: standIn.url,
           AUTH0_JWKS_URI: `${issuer.url}.well-known/jwks.json`,
-          AUTH0_DOCS_CLIENT_ID: 'docs-spa-client'
+          AUTH0_DOCS_CLIENT_ID: 'docs-spa-client',
+          MAX_EVENT_LOOP_DELAY_MS: '0'
         }
       })
       const address = await app.listen({ host: '127.0.0.1', port: 0 })

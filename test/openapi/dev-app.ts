@@ -23,7 +23,8 @@ export async function buildDevApp (t: Tap, dataDir: string): Promise<{ app: Fast
   const port = await findFreePort()
   const { app } = await build(t, {
     devIssuerUrl: devIssuerUrl(HOST, port),
-    env: { AUTH0_ISSUER: undefined, AUTH0_AUDIENCE: undefined, DATA_DIR: dataDir }
+    // Load shedding off: a busy machine must not turn these requests into 503s.
+    env: { AUTH0_ISSUER: undefined, AUTH0_AUDIENCE: undefined, DATA_DIR: dataDir, MAX_EVENT_LOOP_DELAY_MS: '0' }
   })
 
   await app.listen({ host: HOST, port })

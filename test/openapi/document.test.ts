@@ -99,7 +99,7 @@ t.test('the OpenAPI document of the app', async (t) => {
     for (const { path, method, operation } of operationsOf(document)) {
       const response = await app.inject({ method: method.toUpperCase() as 'GET', url: urlOf(path) })
       const secured = (operation.security ?? []).length > 0
-      t.equal(response.statusCode === 401, secured, `${method} ${path}: ${response.statusCode}`)
+      t.equal(response.statusCode === 401, secured, `${method} ${path}: ${response.statusCode} ${response.body}`)
     }
   })
 

@@ -56,3 +56,12 @@ t.test('hidden routes are left alone', async (t) => {
 
   t.equal(documentRoute(schema, { url: '/v1/internal' }, ERROR_REF), schema)
 })
+
+t.test('a route\'s bare Error reference is described by its status', async (t) => {
+  const schema = { response: { 200: { type: 'object' }, 412: { $ref: 'Error' } } }
+
+  const documented = documentRoute(schema, { url: '/v1/things' }, ERROR_REF)
+
+  t.same(documented.response?.[412], { $ref: 'Error', description: 'Precondition Failed' })
+  t.same(documented.response?.[200], { type: 'object' })
+})
