@@ -13,7 +13,7 @@ interface RawResponse {
 
 // Over a real socket: header limits live in Node's HTTP parser, which
 // app.inject does not go through.
-async function listen (t: { teardown (fn: () => unknown): void }, app: FastifyInstance): Promise<number> {
+async function listen (app: FastifyInstance): Promise<number> {
   await app.listen({ host: '127.0.0.1', port: 0 })
   return (app.server.address() as AddressInfo).port
 }
@@ -30,11 +30,16 @@ function send (port: number, path: string, headers: Record<string, string | stri
   })
 }
 
+// One app for the file: building one per test costs more than the tests.
+// Tests that need other settings build their own. It is not closed: the
+// helper ends the process when the file's tests are done (a teardown on the
+// root test would run after that exit and leave the file unfinished).
+const shared = build({ teardown () {} }).then(async (built) => ({ ...built, port: await listen(built.app) }))
+
 t.test('accepts a token carrying 250 permissions, well under the header limit (C14)', async (t) => {
-  const { app, issuer } = await build(t)
+  const { issuer, port } = await shared
   const permissions = ['read:documents', ...Array.from({ length: 249 }, (_, i) => `perm:${String(i).padStart(3, '0')}:read`)]
   const token = await issuer.sign({ claims: { permissions } })
-  const port = await listen(t, app)
 
   const response = await send(port, '/v1/documents', bearer(token))
 
@@ -42,9 +47,8 @@ t.test('accepts a token carrying 250 permissions, well under the header limit (C
 })
 
 t.test('answers 431 to a 20 KiB Authorization header and keeps serving (C14)', async (t) => {
-  const { app, issuer } = await build(t)
+  const { issuer, port } = await shared
   const token = await issuer.sign()
-  const port = await listen(t, app)
 
   const huge = await send(port, '/v1/documents', { authorization: `Bearer ${'a'.repeat(20 * 1024)}` })
   const next = await send(port, '/v1/documents', bearer(token))
@@ -54,9 +58,8 @@ t.test('answers 431 to a 20 KiB Authorization header and keeps serving (C14)', a
 })
 
 t.test('answers 431 to twenty parallel 64 KiB headers and stays up (C14)', async (t) => {
-  const { app, issuer } = await build(t)
+  const { issuer, port } = await shared
   const token = await issuer.sign()
-  const port = await listen(t, app)
   const header = { authorization: `Bearer ${'b'.repeat(64 * 1024)}` }
 
   const responses = await Promise.all(Array.from({ length: 20 }, () => send(port, '/v1/me', header)))
@@ -82,7 +85,7 @@ t.test('answers 413 to a body over the limit', async (t) => {
 })
 
 t.test('answers 400 to malformed or non-object bodies and 415 to an unknown media type', async (t) => {
-  const { app, issuer } = await build(t)
+  const { app, issuer } = await shared
   const token = await issuer.sign({ claims: WRITER })
   const post = (contentType: string, payload: string) => app.inject({
     method: 'POST',
@@ -105,7 +108,7 @@ t.test('answers 400 to malformed or non-object bodies and 415 to an unknown medi
 })
 
 t.test('answers 400 naming the field that breaks the schema', async (t) => {
-  const { app, issuer } = await build(t)
+  const { app, issuer } = await shared
   const token = await issuer.sign({ claims: WRITER })
 
   const response = await app.inject({
@@ -129,7 +132,7 @@ t.test('answers 400 naming the field that breaks the schema', async (t) => {
 })
 
 t.test('rejects unknown query parameters on every API route, with or without a query schema', async (t) => {
-  const { app, issuer } = await build(t)
+  const { app, issuer } = await shared
   const token = await issuer.sign()
 
   const me = await app.inject({ url: '/v1/me?debug=1', headers: bearer(token) })
@@ -144,7 +147,7 @@ t.test('rejects unknown query parameters on every API route, with or without a q
 })
 
 t.test('refuses an access token in the query string, even a valid one', async (t) => {
-  const { app, issuer } = await build(t)
+  const { app, issuer } = await shared
   const token = await issuer.sign()
 
   const response = await app.inject({ url: `/v1/me?access_token=${token}` })
@@ -156,10 +159,9 @@ t.test('refuses an access token in the query string, even a valid one', async (t
 })
 
 t.test('refuses two Authorization headers over a real socket', async (t) => {
-  const { app, issuer } = await build(t)
+  const { issuer, port } = await shared
   const alice = await issuer.sign({ claims: { sub: 'auth0|alice' } })
   const bob = await issuer.sign({ claims: { sub: 'auth0|bob' } })
-  const port = await listen(t, app)
 
   const response = await send(port, '/v1/me', { authorization: [`Bearer ${alice}`, `Bearer ${bob}`] })
 
@@ -168,7 +170,7 @@ t.test('refuses two Authorization headers over a real socket', async (t) => {
 })
 
 t.test('answers odd, long and traversal ids with 4xx and never reaches another record', async (t) => {
-  const { app, issuer } = await build(t)
+  const { app, issuer } = await shared
   const token = await issuer.sign()
   const ids = [
     'auth0|65f1c2',
