@@ -13,7 +13,15 @@ export const REDACTED_PATHS = [
   'access_token',
   'password',
   'secret',
-  'client_secret'
+  'client_secret',
+  // One level down, e.g. an error object that carries the request it made.
+  '*.authorization',
+  '*.headers.authorization',
+  '*.headers.cookie',
+  '*.token',
+  '*.access_token',
+  '*.password',
+  '*.client_secret'
 ]
 
 export function buildLoggerOptions (level: string): FastifyServerOptions['logger'] {
