@@ -4,6 +4,7 @@ import closeWithGrace from 'close-with-grace'
 import app from './app.js'
 import { buildSettings, ConfigError, loadEnv } from './config.js'
 import { devIssuerUrl } from './dev-issuer/issuer.js'
+import { RETRY_AFTER_SEC } from './errors.js'
 import { buildFastifyOptions } from './fastify-options.js'
 
 const CLOSE_GRACE_MS = 10_000
@@ -51,6 +52,11 @@ function createDrain (fastify: FastifyInstance) {
   let draining = false
   fastify.addHook('onSend', async (_request, reply) => {
     if (draining) reply.header('connection', 'close')
+  })
+  // Readiness fails at once, so a load balancer stops sending new work.
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (!draining || request.routeOptions.url !== '/readyz') return
+    await reply.code(503).header('retry-after', RETRY_AFTER_SEC).send({ status: 'draining' })
   })
   return async function drain (ms: number): Promise<void> {
     draining = true

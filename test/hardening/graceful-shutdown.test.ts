@@ -11,6 +11,8 @@ const WRITERS = 8
 const BURST_BEFORE_SIGNAL_MS = 700
 const EXIT_DEADLINE_MS = 5_000
 const PAGE_SIZE = 100
+const READINESS_POLLS = 40
+const READINESS_POLL_MS = 25
 
 interface Outcome {
   status?: number
@@ -56,6 +58,20 @@ async function writeUntilRefused (port: number, token: string, writer: number, o
   agent.destroy()
 }
 
+// Readiness during the drain, asked on fresh connections until one says
+// 503 or the listener is gone.
+async function pollReadiness (port: number): Promise<number[]> {
+  const statuses: number[] = []
+  for (let i = 0; i < READINESS_POLLS; i++) {
+    const status = await fetch(`http://127.0.0.1:${port}/readyz`, { headers: { connection: 'close' } })
+      .then((response) => response.status, () => 0)
+    statuses.push(status)
+    if (status === 503 || status === 0) break
+    await sleep(READINESS_POLL_MS)
+  }
+  return statuses
+}
+
 async function listAllIds (app: Awaited<ReturnType<typeof build>>['app'], token: string): Promise<string[]> {
   const ids: string[] = []
   let cursor: string | null = null
@@ -90,8 +106,10 @@ t.test('SIGTERM during a burst of writes loses no acknowledged write and resets 
   const outcomes: Outcome[] = []
   const writers = Array.from({ length: WRITERS }, (_, writer) => writeUntilRefused(port, token, writer, outcomes))
   await sleep(BURST_BEFORE_SIGNAL_MS)
+  const readyBefore = (await fetch(`http://127.0.0.1:${port}/readyz`, { headers: { connection: 'close' } })).status
   const signalledAt = Date.now()
   server.child.kill('SIGTERM')
+  const readiness = await pollReadiness(port)
   await Promise.all(writers)
   const code = await server.exited
   const exitMs = Date.now() - signalledAt
@@ -103,6 +121,8 @@ t.test('SIGTERM during a burst of writes loses no acknowledged write and resets 
 
   t.comment(`outcomes other than 201: ${JSON.stringify(outcomes.filter((outcome) => outcome.status !== 201))}`)
   t.equal(code, 0, 'the process exits cleanly')
+  t.equal(readyBefore, 200, 'ready before the signal')
+  t.ok(readiness.includes(503), `readiness fails while draining (${readiness.join(',')})`)
   t.ok(exitMs < EXIT_DEADLINE_MS, `exited ${exitMs} ms after SIGTERM`)
   t.ok(acknowledged.length > WRITERS, `${acknowledged.length} writes acknowledged before and during shutdown`)
   t.notOk(errors.includes('ECONNRESET'), `no connection reset (errors: ${[...new Set(errors)].join(',') || 'none'})`)
