@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { buildSettings, loadEnv, splitList } from '../src/config.js'
+import { buildSettings, ConfigError, loadEnv, splitList } from '../src/config.js'
 import { devIssuerUrl, loadDevIssuerKey, mintDevToken } from '../src/dev-issuer/issuer.js'
 
 // Prints an access token from the development issuer, e.g.
@@ -17,13 +17,27 @@ const { values } = parseArgs({
   }
 })
 
-const env = loadEnv(process.env, true)
-const settings = buildSettings(env, devIssuerUrl(env.HOST, env.PORT))
-
-if (!settings.devIssuer) {
-  console.error('npm run token only works with the development issuer (no AUTH0_DOMAIN or AUTH0_ISSUER set)')
+function fail (message: string): never {
+  console.error(`npm run token: ${message}`)
   process.exit(1)
 }
+
+function loadDevSettings () {
+  try {
+    const env = loadEnv(process.env, true)
+    return buildSettings(env, devIssuerUrl(env.HOST, env.PORT))
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message)
+    throw err
+  }
+}
+
+const settings = loadDevSettings()
+const { env } = settings
+const expiresInSec = Number(values['expires-in'])
+
+if (!settings.devIssuer) fail('only works with the development issuer (no AUTH0_DOMAIN or AUTH0_ISSUER set)')
+if (!Number.isInteger(expiresInSec) || expiresInSec <= 0) fail('--expires-in must be a whole number of seconds')
 
 const token = await mintDevToken({
   key: await loadDevIssuerKey(env.DATA_DIR),
@@ -38,7 +52,7 @@ const token = await mintDevToken({
   permissions: values.permissions === undefined ? undefined : splitList(values.permissions),
   scope: values.scope,
   mfa: values.mfa,
-  expiresInSec: Number(values['expires-in'])
+  expiresInSec
 })
 
 console.log(token)

@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import Fastify, { type FastifyInstance } from 'fastify'
 import closeWithGrace from 'close-with-grace'
 import app from './app.js'
-import { buildSettings, ConfigError, loadEnv } from './config.js'
-import { devIssuerUrl } from './dev-issuer/issuer.js'
+import { buildSettings, ConfigError, loadEnv, type Settings } from './config.js'
+import { buildTokenCommand, devIssuerUrl } from './dev-issuer/issuer.js'
 import { RETRY_AFTER_SEC } from './errors.js'
 import { buildFastifyOptions } from './fastify-options.js'
 
@@ -40,7 +40,9 @@ async function start (): Promise<void> {
     exitAfterStartupFailure(fastify, err as Error)
   }
 
-  if (fastify.devIssuer) logDevIssuerHelp(fastify.log, settings.issuer)
+  // The app is encapsulated, so its decorations (fastify.devIssuer) are not
+  // visible here; the settings say whether the development issuer runs.
+  if (settings.devIssuer) logDevIssuerHelp(fastify.log, settings)
 }
 
 // Closing the listener while clients hold keep-alive connections races
@@ -74,12 +76,15 @@ function exitAfterStartupFailure (fastify: FastifyInstance, err: Error): never {
   process.exit(1)
 }
 
-function logDevIssuerHelp (log: { info: (obj: object, msg: string) => void }, issuer: string): void {
-  const api = issuer.replace(/dev\/$/, '')
+function logDevIssuerHelp (log: { info: (obj: object, msg: string) => void }, settings: Settings): void {
+  const api = settings.issuer.replace(/dev\/$/, '')
+  const defaults = loadEnv({})
+  const getToken = buildTokenCommand(settings.env, defaults, '--sub "auth0|alice" --email alice@example.test --roles user')
+  const mint = buildTokenCommand(settings.env, defaults, "--sub 'auth0|alice'")
   log.info({
-    issuer,
-    getToken: 'npm run token -- --sub "auth0|alice" --email alice@example.test --roles user',
-    tryIt: `curl -H "Authorization: Bearer $(npm run -s token -- --sub 'auth0|alice')" ${api}v1/me`
+    issuer: settings.issuer,
+    getToken,
+    tryIt: `curl -H "Authorization: Bearer $(${mint})" ${api}v1/me`
   }, 'development issuer active: no Auth0 tenant configured')
 }
 

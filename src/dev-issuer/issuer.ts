@@ -99,3 +99,25 @@ export async function mintDevToken (context: DevTokenContext, request: DevTokenR
     .setExpirationTime(`${request.expiresInSec ?? DEV_TOKEN_TTL_SEC}s`)
     .sign(key.privateKey)
 }
+
+// What `npm run token` must agree on with the server: the issuer URL (host,
+// port), the key file, the audience and the claims namespace.
+const TOKEN_SCRIPT_ENV = ['HOST', 'PORT', 'DATA_DIR', 'AUTH0_AUDIENCE', 'AUTH0_CLAIMS_NAMESPACE'] as const
+type TokenScriptEnv = Partial<Record<typeof TOKEN_SCRIPT_ENV[number], string | number>>
+
+function quoteForShell (value: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`
+}
+
+/**
+ * The `npm run token` command for this server. Settings that differ from
+ * their defaults came from the server's own environment, which a second
+ * terminal does not share, so they are written out in front of it.
+ */
+export function buildTokenCommand (env: TokenScriptEnv, defaults: TokenScriptEnv, args: string): string {
+  const assignments = TOKEN_SCRIPT_ENV
+    .filter((name) => env[name] !== undefined && String(env[name]) !== String(defaults[name]))
+    .map((name) => `${name}=${quoteForShell(String(env[name]))}`)
+
+  return [...assignments, 'npm run -s token --', args].join(' ')
+}
