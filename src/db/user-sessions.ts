@@ -30,7 +30,10 @@ export interface UserQueries {
    * SQL must not contain BEGIN, COMMIT or CANCEL), and returns one result
    * per statement. A failing statement throws its own error and rolls the
    * others back. Inside a transaction a top-level RETURN ends it: statements
-   * after it neither run nor get a result.
+   * after it neither run nor get a result. Limitation (SurrealDB 3.0.2): a
+   * record written earlier in the same list and then selected by its id
+   * comes back without its id, so permissions on id hide it; use RETURN
+   * AFTER on the write, or read it in a query() call of its own.
    */
   query<T extends unknown[] = unknown[]>(sql: string, vars?: Record<string, unknown>): Promise<T>
 }
