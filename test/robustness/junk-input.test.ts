@@ -4,6 +4,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify'
 import type { Surreal } from 'surrealdb'
 import { openConnection } from '../../src/db/connection.js'
 import { bearer, build } from '../helper.js'
+import { seedStandIn, startAuth0StandIn } from '../support/auth0-stand-in.js'
 
 // Generated junk sent to every route. Bounded so the file stays well under
 // a minute on two cores; a failure prints fast-check's seed and the
@@ -173,9 +174,21 @@ async function openRootDatabase (t: { teardown (fn: () => unknown): void }): Pro
 
 t.test('generated junk to every route never gets a 5xx, never leaks internals, and a refused request changes no data', async (t) => {
   const db = await openRootDatabase(t)
+  // The user-management routes talk to Auth0; the local stand-in plays it,
+  // so those routes are exercised rather than answering "not configured".
+  const standIn = await startAuth0StandIn()
+  seedStandIn(standIn)
+  t.teardown(() => standIn.close())
   const { app, issuer } = await build(t, {
     database: db,
-    env: { RATE_LIMIT_MAX: '1000000', RATE_LIMIT_ANON_MAX: '1000000', MAX_EVENT_LOOP_DELAY_MS: '0' }
+    env: {
+      RATE_LIMIT_MAX: '1000000',
+      RATE_LIMIT_ANON_MAX: '1000000',
+      MAX_EVENT_LOOP_DELAY_MS: '0',
+      AUTH0_MANAGEMENT_BASE_URL: standIn.url,
+      AUTH0_MANAGEMENT_CLIENT_ID: standIn.clientId,
+      AUTH0_MANAGEMENT_CLIENT_SECRET: standIn.clientSecret
+    }
   })
   const mfa = { amr: ['pwd', 'mfa'] }
   const tokens = [
