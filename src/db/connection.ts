@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { Surreal, createRemoteEngines, type Engines } from 'surrealdb'
 import { createNodeEngines } from '@surrealdb/node'
+import { WebSocket as NodeWebSocket } from 'ws'
 
 export interface ConnectionSettings {
   url: string
@@ -77,21 +78,14 @@ function describeOpenError (err: Error): string {
 }
 
 // The SDK talks to a server through the global WebSocket, which Node.js
-// has only from version 22 on (20 needs --experimental-websocket).
-function assertWebSocketClient (url: string): void {
-  if (isEmbedded(url) || typeof globalThis.WebSocket === 'function') return
-  throw new DatabaseStartupError(
-    `SurrealDB at ${redactUrl(url)} needs a WebSocket client: ` +
-    'use Node.js 22 or newer, or start Node.js 20 with --experimental-websocket'
-  )
-}
+// has only from version 22 on; on 20 the `ws` package stands in for it.
+const WEBSOCKET_IMPL = (globalThis.WebSocket ?? NodeWebSocket) as unknown as typeof WebSocket
 
 async function connect (settings: ConnectionSettings): Promise<Surreal> {
-  assertWebSocketClient(settings.url)
   await prepareDataDirectory(settings.url)
 
   const { engines, failed } = buildWatchedEngines()
-  const db = new Surreal({ engines })
+  const db = new Surreal({ engines, websocketImpl: WEBSOCKET_IMPL })
   const url = redactUrl(settings.url)
   const hint = isEmbedded(settings.url)
     ? 'is another process using the same data directory?'
