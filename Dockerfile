@@ -1,8 +1,7 @@
 # syntax=docker/dockerfile:1
 
-# Node 22: the SurrealDB SDK's ws:// engine needs a global WebSocket, which
-# Node 20 only has behind --experimental-websocket.
-ARG NODE_IMAGE=node:22-bookworm-slim
+# The same Node.js line the tests run on.
+ARG NODE_IMAGE=node:20-bookworm-slim
 
 # ---- build: all dependencies, exactly as package-lock.json pins them ----
 FROM ${NODE_IMAGE} AS build

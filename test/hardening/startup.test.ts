@@ -67,7 +67,6 @@ t.test('exits with a clear message when the SurrealDB server is unreachable', as
     env: {
       // Node 20 has no global WebSocket without this flag (Node 22 does);
       // without it the SDK fails before it even dials.
-      NODE_OPTIONS: '--experimental-websocket',
       NODE_ENV: 'development',
       LOG_LEVEL: 'error',
       AUTH0_ISSUER: issuer.url,
