@@ -86,13 +86,13 @@ export const EnvSchema = Type.Object({
     pattern: '^(mem://|surrealkv://|rocksdb://|wss?://|https?://)',
     description: 'mem://, surrealkv://path, rocksdb://path or ws(s):// for a SurrealDB server'
   }),
-  SURREAL_NAMESPACE: Type.String({ default: 'app', minLength: 1 }),
-  SURREAL_DATABASE: Type.String({ default: 'main', minLength: 1 }),
+  SURREAL_NAMESPACE: Type.String({ default: 'app', minLength: 1, description: 'SurrealDB namespace the data lives in' }),
+  SURREAL_DATABASE: Type.String({ default: 'main', minLength: 1, description: 'SurrealDB database the data lives in' }),
   SURREAL_USERNAME: Type.Optional(Type.String({
     minLength: 1,
     description: 'system user that applies migrations on a SurrealDB server'
   })),
-  SURREAL_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
+  SURREAL_PASSWORD: Type.Optional(Type.String({ minLength: 1, description: 'password of SURREAL_USERNAME' })),
   SURREAL_ACCESS_KEY: Type.Optional(Type.String({
     minLength: 1,
     description: 'Ed25519 private key (PKCS#8 PEM) that signs per-user SurrealDB tokens; ' +
