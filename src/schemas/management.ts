@@ -1,4 +1,17 @@
 import { Type, type Static } from 'typebox'
+import { ErrorRef } from './common.js'
+
+/** Every answer a route that calls Auth0 can give besides success. */
+export const MANAGEMENT_ERROR_RESPONSES = {
+  400: ErrorRef,
+  401: ErrorRef,
+  403: ErrorRef,
+  404: ErrorRef,
+  501: ErrorRef,
+  502: ErrorRef,
+  503: ErrorRef,
+  504: ErrorRef
+}
 
 const RoleName = Type.String({
   minLength: 1,

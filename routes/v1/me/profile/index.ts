@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import { saveOwnProfile } from '../../../../src/db/users.js'
 import { DbForbiddenError } from '../../../../src/errors.js'
-import { ErrorRef } from '../../../../src/schemas/common.js'
 import {
   EmptyQuerySchema,
+  MANAGEMENT_ERROR_RESPONSES,
   ProfileSchema,
   ProfileUpdateSchema,
   type ProfileUpdate
@@ -20,17 +20,7 @@ export default async function profileRoutes (fastify: FastifyInstance): Promise<
       security: [{ bearerAuth: [] }],
       querystring: EmptyQuerySchema,
       body: ProfileUpdateSchema,
-      response: {
-        200: ProfileSchema,
-        400: ErrorRef,
-        401: ErrorRef,
-        403: ErrorRef,
-        404: ErrorRef,
-        501: ErrorRef,
-        502: ErrorRef,
-        503: ErrorRef,
-        504: ErrorRef
-      }
+      response: { 200: ProfileSchema, ...MANAGEMENT_ERROR_RESPONSES }
     }
   }, async (request) => {
     const api = fastify.getManagementApi()

@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify'
 import { PERMISSIONS } from '../../../../../src/auth/policy.js'
 import type { AppliedRoleChange } from '../../../../../src/auth0/management.js'
 import { findRoleMirror, mirrorAuth0Roles, type RoleMirror } from '../../../../../src/db/users.js'
-import { ErrorRef } from '../../../../../src/schemas/common.js'
 import {
+  MANAGEMENT_ERROR_RESPONSES,
   EmptyQuerySchema,
   SetRolesBodySchema,
   TAKES_EFFECT,
@@ -21,16 +21,6 @@ export const prefixOverride = '/v1/users'
 const TAGS = ['users']
 const SECURITY = [{ bearerAuth: [] }]
 const ADMIN = { permissions: [PERMISSIONS.admin] }
-const ERRORS = {
-  400: ErrorRef,
-  401: ErrorRef,
-  403: ErrorRef,
-  404: ErrorRef,
-  501: ErrorRef,
-  502: ErrorRef,
-  503: ErrorRef,
-  504: ErrorRef
-}
 
 function toView (userId: string, auth0Roles: string[], mirror: RoleMirror | undefined): UserRoles {
   return {
@@ -58,7 +48,7 @@ export default async function userRoleRoutes (fastify: FastifyInstance): Promise
       security: SECURITY,
       params: UserIdParamsSchema,
       querystring: EmptyQuerySchema,
-      response: { 200: UserRolesSchema, ...ERRORS }
+      response: { 200: UserRolesSchema, ...MANAGEMENT_ERROR_RESPONSES }
     }
   }, async (request) => {
     const { id } = request.params
@@ -78,7 +68,7 @@ export default async function userRoleRoutes (fastify: FastifyInstance): Promise
       params: UserIdParamsSchema,
       querystring: EmptyQuerySchema,
       body: SetRolesBodySchema,
-      response: { 200: UserRolesSchema, ...ERRORS }
+      response: { 200: UserRolesSchema, ...MANAGEMENT_ERROR_RESPONSES }
     }
   }, async (request) => {
     const { id } = request.params
