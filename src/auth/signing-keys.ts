@@ -226,9 +226,10 @@ export function createSigningKeyResolver (options: SigningKeyOptions): SigningKe
   // On a cold cache a miss holds off other kids only for the failure
   // backoff, so a stray kid at start-up cannot lock out the real ones.
   //
-  // Limitation: the set is learned kid by kid, so a key first used within
-  // the cooldown after a miss (e.g. right after rotation, while random kids
-  // arrive) is refused until the cooldown ends.
+  // Limitation: get-jwks returns one key per fetch, so the set is learned
+  // kid by kid. A key first used within the cooldown after a miss (say right
+  // after a rotation, while random kids arrive) is refused until it ends, and
+  // a steady stream of random kids can keep delaying it.
   function assertMayFetch (kid: string, at: number): void {
     const cooldownMs = hasKeys() ? timings.unknownKidCooldownMs : timings.failureBackoffMs
     if (!keys.has(kid) && at - lastMissAt < cooldownMs) invalidToken('the signing key is not known')
