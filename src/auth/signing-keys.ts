@@ -1,4 +1,5 @@
 import { createPublicKey, type JsonWebKey } from 'node:crypto'
+import buildGetJwks from 'get-jwks'
 import type { FastifyBaseLogger } from 'fastify'
 import {
   AuthKeysUnavailableError,
@@ -7,22 +8,22 @@ import {
 } from '../errors.js'
 
 export const JWKS_TIMEOUT_MS = 3_000
-// An unknown kid may be a freshly rotated key, so it may cause a refetch of
-// the key set; but the set is fetched for that reason at most once per
-// cooldown, so a flood of random kids cannot become a flood of requests to
-// the issuer. Other kids in that window are refused without a fetch.
+// get-jwks hands back one key per fetch, so a kid never seen before costs a
+// fetch. A fetch that does not find its kid starts this cooldown; until it
+// ends, kids never seen are refused without a fetch, so a flood of random
+// kids cannot become a flood of requests to the issuer.
 export const UNKNOWN_KID_COOLDOWN_MS = 30_000
-// After a failed fetch (timeout, 5xx, bad JSON) the key set is asked for
-// again at most this often; a failure is never remembered longer than that.
+// After a failed fetch (timeout, 5xx, bad JSON) keys are asked for again at
+// most this often; a failure is never remembered longer than that.
 export const FETCH_FAILURE_BACKOFF_MS = 1_000
-// A key set older than this is refetched in the background on next use,
-// while the cached keys go on verifying tokens.
+// A cached key older than this is looked up again in the background on next
+// use, while it goes on verifying tokens.
 export const KEY_REFRESH_AFTER_MS = 10 * 60_000
-// While the issuer cannot be reached, cached keys keep working this long
-// after the last successful fetch; after that tokens get a 503.
+// While the issuer cannot be reached, a cached key keeps working this long
+// after it was last fetched; after that its tokens get a 503.
 export const KEY_MAX_STALE_MS = 24 * 60 * 60_000
-// Auth0 publishes two or three keys; anything beyond this is ignored.
-export const MAX_KEYS_PER_SET = 32
+// Auth0 publishes two or three keys; beyond this the oldest is forgotten.
+export const MAX_CACHED_KEYS = 32
 
 export interface SigningKeyTimings {
   timeoutMs: number
@@ -49,19 +50,25 @@ export interface PublicKey {
   alg?: string
 }
 
-interface KeySet {
-  keys: Map<string, PublicKey>
+interface CachedKey extends PublicKey {
   fetchedAt: number
+}
+
+interface JwksLocation {
+  domain: string
+  jwksPath: string
 }
 
 export interface SigningKeyResolver {
   /** The PEM public key for a token header; throws 401 or 503 errors. */
   getKey (header: TokenHeader): Promise<string>
-  /** True while a key set fetched within the stale window is cached. */
+  /** True while a key fetched within the stale window is cached. */
   hasKeys (): boolean
-  /** Fetches the key set (unless a fetch just failed) to learn whether the issuer answers. */
+  /** Asks the issuer for a key (unless a fetch just failed) to learn whether it answers. */
   probe (): Promise<boolean>
 }
+
+class KeyNotInSetError extends Error {}
 
 function invalidToken (description: string): never {
   throw withChallenge(new AuthTokenInvalidError(description), {
@@ -90,32 +97,34 @@ export function toPublicKey (jwk: unknown): PublicKey | undefined {
   }
 }
 
-/** Reads a JWKS document into usable keys by kid; throws when it is not one. */
-export function parseKeySet (body: unknown): Map<string, PublicKey> {
-  const list = (body as { keys?: unknown } | null)?.keys
-  if (!Array.isArray(list)) throw new Error('the key set has no keys array')
-
-  const keys = new Map<string, PublicKey>()
-  for (const jwk of list.slice(0, MAX_KEYS_PER_SET)) {
-    const kid = (jwk as { kid?: unknown } | null)?.kid
-    const key = toPublicKey(jwk)
-    if (typeof kid === 'string' && key) keys.set(kid, key)
-  }
-  return keys
+// get-jwks requests `domain + jwksPath`; splitting the configured URL this
+// way makes it request exactly that URL, with no double slash.
+function splitJwksUri (jwksUri: string): JwksLocation {
+  const url = new URL(jwksUri)
+  return { domain: `${url.origin}/`, jwksPath: url.pathname + url.search }
 }
 
-async function fetchKeySet (jwksUri: string, timeoutMs: number): Promise<Map<string, PublicKey>> {
-  // The deadline covers the whole exchange, body included, so an endpoint
-  // that accepts the connection and then says nothing cannot hold a request.
-  const response = await fetch(jwksUri, {
-    headers: { accept: 'application/json' },
-    signal: AbortSignal.timeout(timeoutMs)
+// get-jwks reads its fetch options once, when it is built, and an
+// AbortSignal fires only once, so each fetch gets a client of its own with a
+// fresh deadline. The deadline covers the body too, so an endpoint that
+// accepts the connection and then says nothing cannot hold a request.
+async function fetchJwk (location: JwksLocation, kid: string, timeoutMs: number): Promise<unknown> {
+  const client = buildGetJwks({
+    jwksPath: location.jwksPath,
+    fetchOptions: {
+      headers: { accept: 'application/json' },
+      signal: AbortSignal.timeout(timeoutMs)
+    } as never
   })
-  if (!response.ok) {
-    await response.body?.cancel()
-    throw new Error(`the key set endpoint answered ${response.status}`)
+
+  try {
+    // The kid alone picks the key; its alg is checked by pickKey, so a token
+    // with a wrong alg cannot make a published key look missing.
+    return await client.getJwk({ domain: location.domain, kid, alg: undefined as never })
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'JWK_NOT_FOUND') throw new KeyNotInSetError()
+    throw err
   }
-  return parseKeySet(await response.json())
 }
 
 function readHeader (header: TokenHeader): { kid: string, alg: string } {
@@ -125,9 +134,7 @@ function readHeader (header: TokenHeader): { kid: string, alg: string } {
   return { kid, alg }
 }
 
-function pickKey (keySet: KeySet, kid: string, alg: string): string {
-  const key = keySet.keys.get(kid)
-  if (!key) invalidToken('the signing key is not known')
+function pickKey (key: PublicKey, alg: string): string {
   if (key.alg !== undefined && key.alg !== alg) invalidToken('the signing key is not for this algorithm')
   return key.pem
 }
@@ -143,96 +150,147 @@ function resolveTimings (options: Partial<SigningKeyTimings>): SigningKeyTimings
 }
 
 /**
- * Resolves a token's `kid` to a public key from the configured JWKS. The
- * location comes only from configuration; nothing in the token (iss, jku,
- * x5u, jwk, x5c) can point it anywhere else. The whole key set is cached,
- * so every key the issuer publishes works after one fetch.
+ * Resolves a token's `kid` to a public key from the configured JWKS through
+ * get-jwks. The location comes only from configuration; nothing in the token
+ * (iss, jku, x5u, jwk, x5c) can point it anywhere else. Keys are cached per
+ * kid as PEM, converted once.
  */
 export function createSigningKeyResolver (options: SigningKeyOptions): SigningKeyResolver {
   const timings = resolveTimings(options)
   const now = options.now ?? Date.now
   const { log, jwksUri } = options
-  let keySet: KeySet | undefined
-  let inFlight: Promise<KeySet> | undefined
-  let lastAttemptAt = -Infinity
+  const location = splitJwksUri(jwksUri)
+  const keys = new Map<string, CachedKey>()
+  let inFlight: Promise<void> | undefined
   let lastFailureAt = -Infinity
+  let lastMissAt = -Infinity
 
-  async function load (): Promise<KeySet> {
-    lastAttemptAt = now()
+  function remember (kid: string, key: PublicKey): CachedKey {
+    const cached = { ...key, fetchedAt: now() }
+    keys.delete(kid)
+    keys.set(kid, cached)
+    if (keys.size > MAX_CACHED_KEYS) keys.delete(keys.keys().next().value as string)
+    return cached
+  }
+
+  function forget (kid: string): undefined {
+    keys.delete(kid)
+    return undefined
+  }
+
+  async function load (kid: string): Promise<CachedKey | undefined> {
     try {
-      keySet = { keys: await fetchKeySet(jwksUri, timings.timeoutMs), fetchedAt: now() }
-      return keySet
+      const key = toPublicKey(await fetchJwk(location, kid, timings.timeoutMs))
+      return key ? remember(kid, key) : forget(kid)
     } catch (err) {
+      if (err instanceof KeyNotInSetError) return forget(kid)
       lastFailureAt = now()
-      log.warn({ err: { message: (err as Error).message }, jwksUri }, 'jwks fetch failed')
+      log.warn({ err: { message: (err as Error).message }, jwksUri, kid }, 'jwks fetch failed')
       throw err
     }
   }
 
-  // One fetch at a time: concurrent requests wait for the same answer.
-  function fetchOnce (): Promise<KeySet> {
-    inFlight ??= load().finally(() => { inFlight = undefined })
-    return inFlight
+  // One fetch at a time: whoever arrives meanwhile waits for it and then
+  // looks at the cache again, so concurrent requests for a kid share it.
+  // Callers wait inline: an extra await between the check and the fetch
+  // would let every waiter start a fetch of its own.
+  function fetchExclusive (kid: string): Promise<CachedKey | undefined> {
+    const fetching = load(kid)
+    inFlight = fetching.then(() => {}, () => {}).then(() => { inFlight = undefined })
+    return fetching
   }
 
   function isBackingOff (at: number): boolean {
-    return inFlight === undefined && at - lastFailureAt < timings.failureBackoffMs
+    return at - lastFailureAt < timings.failureBackoffMs
   }
 
-  function findUsableKeySet (at: number): KeySet | undefined {
-    return keySet && at - keySet.fetchedAt < timings.maxStaleMs ? keySet : undefined
+  function findUsable (kid: string, at: number): CachedKey | undefined {
+    const key = keys.get(kid)
+    return key && at - key.fetchedAt < timings.maxStaleMs ? key : undefined
   }
 
-  function refreshInBackground (): void {
-    if (inFlight || isBackingOff(now())) return
-    log.debug({ jwksUri }, 'refreshing jwks in the background')
-    fetchOnce().catch(() => {})
+  function hasKeys (): boolean {
+    const at = now()
+    for (const key of keys.values()) if (at - key.fetchedAt < timings.maxStaleMs) return true
+    return false
   }
 
-  async function fetchOrUnavailable (): Promise<KeySet> {
+  // With usable keys in hand, a kid that cannot be looked up is far more
+  // likely forged than new, so it is refused as unknown (401); without any
+  // key nothing can be verified, and the client should retry (503).
+  function unreachable (cause?: unknown): never {
+    if (hasKeys()) invalidToken('the signing key is not known')
+    keysUnavailable(cause)
+  }
+
+  // On a cold cache a miss holds off other kids only for the failure
+  // backoff, so a stray kid at start-up cannot lock out the real ones.
+  //
+  // Limitation: get-jwks returns one key per fetch, so the set is learned
+  // kid by kid. A key first used within the cooldown after a miss (say right
+  // after a rotation, while random kids arrive) is refused until it ends, and
+  // a steady stream of random kids can keep delaying it.
+  function assertMayFetch (kid: string, at: number): void {
+    const cooldownMs = hasKeys() ? timings.unknownKidCooldownMs : timings.failureBackoffMs
+    if (!keys.has(kid) && at - lastMissAt < cooldownMs) invalidToken('the signing key is not known')
+    if (isBackingOff(at)) unreachable()
+  }
+
+  async function fetchOrUnreachable (kid: string): Promise<CachedKey | undefined> {
     try {
-      return await fetchOnce()
+      return await fetchExclusive(kid)
     } catch (err) {
-      keysUnavailable(err)
+      unreachable(err)
     }
   }
 
-  async function loadCold (at: number): Promise<KeySet> {
-    if (isBackingOff(at)) keysUnavailable()
-    return await fetchOrUnavailable()
+  async function lookUp (kid: string): Promise<CachedKey> {
+    for (let current = inFlight; current; current = inFlight) await current
+    const at = now()
+    const cached = findUsable(kid, at)
+    if (cached) return cached
+
+    assertMayFetch(kid, at)
+    const found = await fetchOrUnreachable(kid)
+    if (found) return found
+
+    lastMissAt = now()
+    invalidToken('the signing key is not known')
   }
 
-  async function refetchForUnknownKid (at: number): Promise<KeySet> {
-    if (inFlight) return await fetchOrUnavailable()
-    if (at - lastAttemptAt < timings.unknownKidCooldownMs) invalidToken('the signing key is not known')
-    if (isBackingOff(at)) keysUnavailable()
-    return await fetchOrUnavailable()
+  function refreshInBackground (kid: string): void {
+    if (inFlight || isBackingOff(now())) return
+    log.debug({ jwksUri, kid }, 'refreshing a signing key in the background')
+    fetchExclusive(kid).then((found) => {
+      if (!found) log.info({ kid }, 'signing key no longer in the jwks')
+    }, () => {
+      log.warn({ kid }, 'using a cached signing key after a failed jwks refresh')
+    })
   }
 
   async function getKey (header: TokenHeader): Promise<string> {
     const { kid, alg } = readHeader(header)
     const at = now()
-    const cached = findUsableKeySet(at)
+    const cached = findUsable(kid, at)
+    if (!cached) return pickKey(await lookUp(kid), alg)
 
-    if (!cached) return pickKey(await loadCold(at), kid, alg)
-    if (!cached.keys.has(kid)) return pickKey(await refetchForUnknownKid(at), kid, alg)
-    if (at - cached.fetchedAt >= timings.refreshAfterMs) refreshInBackground()
-    return pickKey(cached, kid, alg)
+    const pem = pickKey(cached, alg)
+    if (at - cached.fetchedAt >= timings.refreshAfterMs) refreshInBackground(kid)
+    return pem
   }
 
+  // Any kid will do: a miss still proves the issuer answers. A cached kid is
+  // preferred, so the probe also refreshes it.
   async function probe (): Promise<boolean> {
+    for (let current = inFlight; current; current = inFlight) await current
     if (isBackingOff(now())) return false
     try {
-      await fetchOnce()
+      await fetchExclusive(keys.keys().next().value ?? '')
       return true
     } catch {
       return false
     }
   }
 
-  return {
-    getKey,
-    probe,
-    hasKeys: () => findUsableKeySet(now()) !== undefined
-  }
+  return { getKey, probe, hasKeys }
 }

@@ -3,7 +3,7 @@ import { pino } from 'pino'
 import type { FastifyBaseLogger } from 'fastify'
 import {
   createSigningKeyResolver,
-  parseKeySet,
+  FETCH_FAILURE_BACKOFF_MS,
   toPublicKey,
   UNKNOWN_KID_COOLDOWN_MS,
   type SigningKeyOptions
@@ -32,18 +32,36 @@ function resolverFor (issuer: TestIssuer, options: Partial<SigningKeyOptions> = 
 const INVALID_TOKEN = { statusCode: 401, code: 'AUTH_TOKEN_INVALID' }
 const UNAVAILABLE = { statusCode: 503, code: 'AUTH_KEYS_UNAVAILABLE' }
 
-t.test('resolves every published key after a single fetch', async (t) => {
+t.test('resolves every published key right after start-up, one fetch per kid at most', async (t) => {
   const issuer = await buildIssuer(t, { keyIds: ['key-1', 'key-2'] })
   const keys = resolverFor(issuer)
 
-  const first = await keys.getKey({ kid: 'key-1', alg: RS256 })
-  const second = await keys.getKey({ kid: 'key-2', alg: RS256 })
+  const [first, second] = await Promise.all([
+    keys.getKey({ kid: 'key-1', alg: RS256 }),
+    keys.getKey({ kid: 'key-2', alg: RS256 })
+  ])
+  const again = await keys.getKey({ kid: 'key-2', alg: RS256 })
 
   t.match(first, /^-----BEGIN PUBLIC KEY-----/)
   t.match(second, /^-----BEGIN PUBLIC KEY-----/)
   t.not(first, second)
-  t.equal(issuer.jwksGets(), 1)
+  t.equal(again, second)
+  t.ok(issuer.jwksGets() <= 2, `JWKS GETs: ${issuer.jwksGets()}`)
   t.ok(keys.hasKeys())
+})
+
+t.test('a stray kid on a cold cache holds off the real keys only for the failure backoff', async (t) => {
+  const issuer = await buildIssuer(t)
+  const clock = manualClock()
+  const keys = resolverFor(issuer, { now: clock.now })
+
+  const stray = await keys.getKey({ kid: 'kid-not-published', alg: RS256 }).catch((err) => err)
+  clock.advance(FETCH_FAILURE_BACKOFF_MS)
+  const genuine = await keys.getKey({ kid: 'key-1', alg: RS256 })
+
+  t.match(stray, INVALID_TOKEN)
+  t.match(genuine, /^-----BEGIN PUBLIC KEY-----/)
+  t.equal(issuer.jwksGets(), 2)
 })
 
 t.test('shares one fetch between concurrent requests on a cold cache', async (t) => {
@@ -56,34 +74,49 @@ t.test('shares one fetch between concurrent requests on a cold cache', async (t)
   t.equal(issuer.jwksGets(), 1)
 })
 
-t.test('refuses an unknown kid without a fetch within the cooldown', async (t) => {
+t.test('refuses an unknown kid without a fetch within the cooldown after a miss', async (t) => {
   const issuer = await buildIssuer(t)
   const clock = manualClock()
   const keys = resolverFor(issuer, { now: clock.now })
   await keys.getKey({ kid: 'key-1', alg: RS256 })
 
+  const missed = await keys.getKey({ kid: 'kid-not-published', alg: RS256 }).catch((err) => err)
   clock.advance(UNKNOWN_KID_COOLDOWN_MS - 1)
-  const error = await keys.getKey({ kid: 'kid-not-published', alg: RS256 }).catch((err) => err)
+  const error = await keys.getKey({ kid: 'another-kid', alg: RS256 }).catch((err) => err)
 
+  t.match(missed, INVALID_TOKEN)
   t.match(error, INVALID_TOKEN)
   t.equal(findChallenge(error)?.error, 'invalid_token')
-  t.equal(issuer.jwksGets(), 1)
+  t.equal(issuer.jwksGets(), 2)
 })
 
-t.test('refetches once for an unknown kid after the cooldown and finds a rotated key', async (t) => {
+t.test('finds a key rotated in after start-up when no kid has missed', async (t) => {
+  const issuer = await buildIssuer(t)
+  const keys = resolverFor(issuer)
+  await keys.getKey({ kid: 'key-1', alg: RS256 })
+  issuer.keys.push(await createSigningKey('key-2'))
+
+  const rotated = await keys.getKey({ kid: 'key-2', alg: RS256 })
+
+  t.match(rotated, /^-----BEGIN PUBLIC KEY-----/)
+  t.equal(issuer.jwksGets(), 2)
+})
+
+t.test('finds a rotated key once the cooldown after a miss ends', async (t) => {
   const issuer = await buildIssuer(t)
   const clock = manualClock()
   const keys = resolverFor(issuer, { now: clock.now })
   await keys.getKey({ kid: 'key-1', alg: RS256 })
+  await keys.getKey({ kid: 'kid-not-published', alg: RS256 }).catch(() => {})
   issuer.keys.push(await createSigningKey('key-2'))
 
   const early = await keys.getKey({ kid: 'key-2', alg: RS256 }).catch((err) => err)
   clock.advance(UNKNOWN_KID_COOLDOWN_MS)
   const late = await keys.getKey({ kid: 'key-2', alg: RS256 })
 
-  t.match(early, INVALID_TOKEN)
+  t.match(early, INVALID_TOKEN, 'the documented limitation')
   t.match(late, /^-----BEGIN PUBLIC KEY-----/)
-  t.equal(issuer.jwksGets(), 2)
+  t.equal(issuer.jwksGets(), 3)
 })
 
 t.test('fetches at most once per cooldown for a flood of random kids', async (t) => {
@@ -166,7 +199,7 @@ t.test('keeps verifying with cached keys when a refresh fails, until the stale w
   t.notOk(keys.hasKeys())
 })
 
-t.test('refreshes an old key set in the background and drops a key the issuer removed', async (t) => {
+t.test('refreshes an old key in the background and drops a key the issuer removed', async (t) => {
   const issuer = await buildIssuer(t, { keyIds: ['key-1', 'key-2'] })
   const clock = manualClock()
   const keys = resolverFor(issuer, { now: clock.now, refreshAfterMs: 10_000 })
@@ -178,7 +211,7 @@ t.test('refreshes an old key set in the background and drops a key the issuer re
   const removed = await eventuallyRejected(() => keys.getKey({ kid: 'key-1', alg: RS256 }))
 
   t.match(removed, INVALID_TOKEN)
-  t.equal(issuer.jwksGets(), 2)
+  t.equal(issuer.jwksGets(), 4, 'key-1, key-2, the refresh of key-1, then key-1 as unknown')
 })
 
 t.test('refuses a header without a kid or an alg', async (t) => {
@@ -203,6 +236,18 @@ t.test('refuses a key whose published alg differs from the token alg', async (t)
   t.match(error, INVALID_TOKEN)
 })
 
+t.test('never uses an HMAC key published under the token kid', async (t) => {
+  const issuer = await buildIssuer(t)
+  const keys = resolverFor(issuer)
+  issuer.serveKeySet({ keys: [{ kty: 'oct', kid: 'hmac', k: 'c2VjcmV0', alg: 'HS256' }, issuer.keys[0]?.publicJwk] })
+
+  const genuine = await keys.getKey({ kid: 'key-1', alg: RS256 })
+  const hmac = await keys.getKey({ kid: 'hmac', alg: 'HS256' }).catch((err) => err)
+
+  t.match(hmac, INVALID_TOKEN)
+  t.match(genuine, /^-----BEGIN PUBLIC KEY-----/)
+})
+
 t.test('probe reports whether the issuer answers and does not retry within the backoff', async (t) => {
   const issuer = await buildIssuer(t)
   const clock = manualClock()
@@ -219,30 +264,33 @@ t.test('probe reports whether the issuer answers and does not retry within the b
   t.equal(again, false)
   t.equal(up, true)
   t.equal(issuer.jwksGets(), 2)
-  t.ok(keys.hasKeys())
 })
 
-t.test('parseKeySet keeps only keys that can verify signatures', async (t) => {
+t.test('toPublicKey keeps only keys that can verify signatures', async (t) => {
   const signing = await createSigningKey('rsa-1')
-  const body = {
-    keys: [
-      signing.publicJwk,
-      { kty: 'oct', kid: 'hmac', k: 'c2VjcmV0' },
-      { ...signing.publicJwk, kid: 'enc-1', use: 'enc' },
-      { ...signing.publicJwk, kid: undefined },
-      { kty: 'RSA', kid: 'broken', n: 'AQAB' },
-      null,
-      'junk'
-    ]
-  }
+  const unusable = [
+    { kty: 'oct', kid: 'hmac', k: 'c2VjcmV0' },
+    { ...signing.publicJwk, kid: 'enc-1', use: 'enc' },
+    { kty: 'RSA', kid: 'broken', n: 'AQAB' },
+    null,
+    'junk'
+  ]
 
-  const keys = parseKeySet(body)
+  const key = toPublicKey(signing.publicJwk)
 
-  t.same([...keys.keys()], ['rsa-1'])
-  t.equal(keys.get('rsa-1')?.alg, 'RS256')
-  t.throws(() => parseKeySet({ keys: 'nope' }))
-  t.throws(() => parseKeySet(null))
-  t.equal(toPublicKey({ kty: 'oct', k: 'c2VjcmV0' }), undefined)
+  t.match(key?.pem, /^-----BEGIN PUBLIC KEY-----/)
+  t.equal(key?.alg, 'RS256')
+  for (const jwk of unusable) t.equal(toPublicKey(jwk), undefined, JSON.stringify(jwk))
+})
+
+t.test('a key set without a keys array is unavailable, not a miss', async (t) => {
+  const issuer = await buildIssuer(t)
+  const keys = resolverFor(issuer)
+  issuer.serveKeySet({ keys: 'nope' })
+
+  const error = await keys.getKey({ kid: 'key-1', alg: RS256 }).catch((err) => err)
+
+  t.match(error, UNAVAILABLE)
 })
 
 async function eventuallyRejected (attempt: () => Promise<unknown>): Promise<unknown> {
