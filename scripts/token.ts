@@ -2,24 +2,43 @@ import { parseArgs } from 'node:util'
 import { buildSettings, ConfigError, loadEnv, splitList } from '../src/config.js'
 import { devIssuerUrl, loadDevIssuerKey, mintDevToken } from '../src/dev-issuer/issuer.js'
 
-// Prints an access token from the development issuer, e.g.
-//   npm run -s token -- --sub "auth0|alice" --roles admin --mfa
-const { values } = parseArgs({
-  options: {
-    sub: { type: 'string', default: 'auth0|dev-user' },
-    email: { type: 'string' },
-    name: { type: 'string' },
-    roles: { type: 'string' },
-    permissions: { type: 'string' },
-    scope: { type: 'string' },
-    mfa: { type: 'boolean', default: false },
-    'expires-in': { type: 'string', default: '3600' }
-  }
-})
+const USAGE = `Prints an access token from the development issuer.
+
+  npm run -s token -- [--sub ID] [--email E] [--name N] [--roles a,b]
+                      [--permissions p,q] [--scope S] [--mfa] [--expires-in SEC]
+
+Run it with the same PORT, HOST and DATA_DIR as the server, e.g.
+  PORT=4000 npm run -s token -- --sub "auth0|alice" --roles admin --mfa`
 
 function fail (message: string): never {
   console.error(`npm run token: ${message}`)
   process.exit(1)
+}
+
+function readArgs () {
+  try {
+    return parseArgs({
+      options: {
+        help: { type: 'boolean', default: false },
+        sub: { type: 'string', default: 'auth0|dev-user' },
+        email: { type: 'string' },
+        name: { type: 'string' },
+        roles: { type: 'string' },
+        permissions: { type: 'string' },
+        scope: { type: 'string' },
+        mfa: { type: 'boolean', default: false },
+        'expires-in': { type: 'string', default: '3600' }
+      }
+    }).values
+  } catch (err) {
+    fail(`${(err as Error).message}\n\n${USAGE}`)
+  }
+}
+
+const values = readArgs()
+if (values.help) {
+  console.log(USAGE)
+  process.exit(0)
 }
 
 function loadDevSettings () {
