@@ -45,7 +45,7 @@ const SCHEMA_VIOLATION = /must conform to|Couldn't coerce|no such field exists|E
 const IDENTITY_GUARD_MESSAGE = /session identity mismatch/
 const SESSION_AUTH_KINDS = new Set(['TokenExpired', 'SessionExpired', 'InvalidAuth'])
 
-function bodyOf (statusCode: number, code: string, message: string): ErrorBody {
+export function bodyOf (statusCode: number, code: string, message: string): ErrorBody {
   return { statusCode, code, error: STATUS_CODES[statusCode] ?? 'Error', message }
 }
 

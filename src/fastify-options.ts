@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Server } from 'node:http'
 import type { FastifyHttpOptions, FastifyServerOptions } from 'fastify'
 import type { Env } from './config.js'
+import { handleClientError, handleFrameworkError } from './framework-errors.js'
 import { buildLoggerOptions } from './logger.js'
 
 // An incoming x-request-id is kept only when it looks like an id, so a
@@ -44,6 +45,8 @@ export function buildFastifyOptions (logLevel: string, env?: ServerEnv): Fastify
     requestTimeout: REQUEST_TIMEOUT_MS,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     return503OnClosing: true,
+    frameworkErrors: handleFrameworkError,
+    clientErrorHandler: handleClientError,
     ajv: {
       customOptions: {
         removeAdditional: false,
