@@ -16,7 +16,6 @@ export default async function healthRoutes (fastify: FastifyInstance): Promise<v
       tags: ['health'],
       summary: 'Liveness: the process is up',
       operationId: 'getHealth',
-      security: [],
       response: { 200: HealthSchema }
     }
   }, async () => ({ status: 'ok' }))
@@ -26,7 +25,6 @@ export default async function healthRoutes (fastify: FastifyInstance): Promise<v
       tags: ['health'],
       summary: 'Readiness: SurrealDB answers a per-user session and signing keys are reachable',
       operationId: 'getReadiness',
-      security: [],
       response: { 200: HealthSchema, 503: HealthSchema }
     }
   }, async (request, reply) => {

@@ -11,7 +11,6 @@ export default async function auditRoutes (fastify: FastifyInstance): Promise<vo
       tags: ['audit'],
       summary: 'Audit trail of document and team changes and denied writes, newest first (admin)',
       operationId: 'listAudit',
-      security: [{ bearerAuth: [] }],
       querystring: AuditListQuerySchema,
       response: { 200: AuditListSchema, 400: ErrorRef, 401: ErrorRef, 403: ErrorRef, 503: ErrorRef }
     }

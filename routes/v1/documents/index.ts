@@ -27,7 +27,6 @@ import {
 } from '../../../src/schemas/documents.js'
 
 const TAGS = ['documents']
-const SECURITY = [{ bearerAuth: [] }]
 const WRITE_ANY = [PERMISSIONS.writeDocuments, PERMISSIONS.writeOwnDocuments]
 const NO_VERSION = 0
 const AUTH_ERRORS = { 401: ErrorRef, 403: ErrorRef, 503: ErrorRef }
@@ -57,7 +56,6 @@ export default async function documentRoutes (fastify: FastifyInstance): Promise
       tags: TAGS,
       summary: 'Documents the caller may see: own, shared with the caller\'s teams, or all for admins',
       operationId: 'listDocuments',
-      security: SECURITY,
       querystring: DocumentListQuerySchema,
       response: { 200: DocumentListSchema, 400: ErrorRef, ...AUTH_ERRORS }
     }
@@ -72,7 +70,6 @@ export default async function documentRoutes (fastify: FastifyInstance): Promise
       tags: TAGS,
       summary: 'Create a document owned by the caller, optionally shared with one of its teams',
       operationId: 'createDocument',
-      security: SECURITY,
       body: DocumentCreateSchema,
       response: { 201: DocumentSchema, 400: ErrorRef, ...AUTH_ERRORS }
     }
@@ -89,7 +86,6 @@ export default async function documentRoutes (fastify: FastifyInstance): Promise
       tags: TAGS,
       summary: 'One document; 404 both when it does not exist and when the caller may not see it',
       operationId: 'getDocument',
-      security: SECURITY,
       params: IdParamsSchema,
       response: { 200: DocumentSchema, 400: ErrorRef, 404: ErrorRef, ...AUTH_ERRORS }
     }
@@ -105,7 +101,6 @@ export default async function documentRoutes (fastify: FastifyInstance): Promise
       tags: TAGS,
       summary: 'Change a document at a known version (If-Match: "<version>" or a version field)',
       operationId: 'updateDocument',
-      security: SECURITY,
       params: IdParamsSchema,
       headers: IfMatchHeadersSchema,
       body: DocumentPatchSchema,
@@ -132,7 +127,6 @@ export default async function documentRoutes (fastify: FastifyInstance): Promise
       tags: TAGS,
       summary: 'Delete a document; with If-Match only at that version',
       operationId: 'deleteDocument',
-      security: SECURITY,
       params: IdParamsSchema,
       headers: IfMatchHeadersSchema,
       response: {

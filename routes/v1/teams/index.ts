@@ -15,7 +15,6 @@ import {
 } from '../../../src/schemas/teams.js'
 
 const TAGS = ['teams']
-const SECURITY = [{ bearerAuth: [] }]
 const AUTH_ERRORS = { 401: ErrorRef, 403: ErrorRef, 503: ErrorRef }
 // Member changes are checked again per team: manage:teams only counts on
 // teams the caller manages.
@@ -31,7 +30,6 @@ export default async function teamRoutes (fastify: FastifyInstance): Promise<voi
       tags: TAGS,
       summary: 'Teams the caller belongs to (all teams for admins)',
       operationId: 'listTeams',
-      security: SECURITY,
       response: { 200: TeamListSchema, ...AUTH_ERRORS }
     }
   }, async (request) => {
@@ -45,7 +43,6 @@ export default async function teamRoutes (fastify: FastifyInstance): Promise<voi
       tags: TAGS,
       summary: 'Create a team; the caller becomes its first member and manager',
       operationId: 'createTeam',
-      security: SECURITY,
       body: TeamCreateSchema,
       response: { 201: TeamSchema, 400: ErrorRef, ...AUTH_ERRORS }
     }
@@ -62,7 +59,6 @@ export default async function teamRoutes (fastify: FastifyInstance): Promise<voi
       tags: TAGS,
       summary: 'One team; 404 unless the caller is a member or an admin',
       operationId: 'getTeam',
-      security: SECURITY,
       params: IdParamsSchema,
       response: { 200: TeamSchema, 400: ErrorRef, 404: ErrorRef, ...AUTH_ERRORS }
     }
@@ -78,7 +74,6 @@ export default async function teamRoutes (fastify: FastifyInstance): Promise<voi
       tags: TAGS,
       summary: 'Add a member (optionally as a manager); needs manage:teams on this team, or admin',
       operationId: 'addTeamMember',
-      security: SECURITY,
       params: TeamMemberParamsSchema,
       querystring: TeamMemberQuerySchema,
       response: { 200: TeamSchema, 400: ErrorRef, 404: ErrorRef, ...AUTH_ERRORS }
@@ -95,7 +90,6 @@ export default async function teamRoutes (fastify: FastifyInstance): Promise<voi
       tags: TAGS,
       summary: 'Remove a member; needs manage:teams on this team, or admin',
       operationId: 'removeTeamMember',
-      security: SECURITY,
       params: TeamMemberParamsSchema,
       response: { 200: TeamSchema, 400: ErrorRef, 404: ErrorRef, ...AUTH_ERRORS }
     }

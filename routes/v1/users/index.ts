@@ -13,7 +13,6 @@ import {
 } from '../../../src/schemas/users.js'
 
 const TAGS = ['users']
-const SECURITY = [{ bearerAuth: [] }]
 const ADMIN = { permissions: [PERMISSIONS.admin] }
 const AUTH_ERRORS = { 401: ErrorRef, 403: ErrorRef, 503: ErrorRef }
 
@@ -31,7 +30,6 @@ export default async function userRoutes (fastify: FastifyInstance): Promise<voi
       tags: TAGS,
       summary: 'Users the API has seen, with the roles of their last token (admin)',
       operationId: 'listUsers',
-      security: SECURITY,
       querystring: UserListQuerySchema,
       response: { 200: UserListSchema, 400: ErrorRef, ...AUTH_ERRORS }
     }
@@ -46,7 +44,6 @@ export default async function userRoutes (fastify: FastifyInstance): Promise<voi
       tags: TAGS,
       summary: 'One user by sub, with roles and last-seen time (admin)',
       operationId: 'getUser',
-      security: SECURITY,
       params: UserParamsSchema,
       response: { 200: UserViewSchema, 400: ErrorRef, 404: ErrorRef, ...AUTH_ERRORS }
     }

@@ -17,7 +17,6 @@ export default async function profileRoutes (fastify: FastifyInstance): Promise<
       tags: ['me'],
       summary: 'Edit the caller\'s display fields (name, nickname, picture, locale)',
       operationId: 'updateMyProfile',
-      security: [{ bearerAuth: [] }],
       querystring: EmptyQuerySchema,
       body: ProfileUpdateSchema,
       response: { 200: ProfileSchema, ...MANAGEMENT_ERROR_RESPONSES }

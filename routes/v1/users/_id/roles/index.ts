@@ -19,7 +19,6 @@ import {
 export const prefixOverride = '/v1/users'
 
 const TAGS = ['users']
-const SECURITY = [{ bearerAuth: [] }]
 const ADMIN = { permissions: [PERMISSIONS.admin] }
 
 function toView (userId: string, auth0Roles: string[], mirror: RoleMirror | undefined): UserRoles {
@@ -45,7 +44,6 @@ export default async function userRoleRoutes (fastify: FastifyInstance): Promise
       tags: TAGS,
       summary: 'A user\'s roles in Auth0 and in their last token (admin, MFA)',
       operationId: 'getUserRoles',
-      security: SECURITY,
       params: UserIdParamsSchema,
       querystring: EmptyQuerySchema,
       response: { 200: UserRolesSchema, ...MANAGEMENT_ERROR_RESPONSES }
@@ -64,7 +62,6 @@ export default async function userRoleRoutes (fastify: FastifyInstance): Promise
       tags: TAGS,
       summary: 'Set the roles a user holds in Auth0; effective from their next token (admin, MFA)',
       operationId: 'setUserRoles',
-      security: SECURITY,
       params: UserIdParamsSchema,
       querystring: EmptyQuerySchema,
       body: SetRolesBodySchema,
