@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
 import type { AppOptions } from '../src/app-options.js'
 import { decideAccess, type AccessRule, type GuardDecision } from '../src/auth/guards.js'
 import { appendDenied } from '../src/db/audit.js'
-import { RbacPermissionDeniedError, RbacStepUpRequiredError, withChallenge } from '../src/errors.js'
+import { permissionDenied, RbacStepUpRequiredError, withChallenge } from '../src/errors.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -50,8 +50,7 @@ async function rbacPlugin (fastify: FastifyInstance, opts: AppOptions): Promise<
           acrValues
         })
       }
-      const scope = decision.missing.join(' ')
-      throw withChallenge(new RbacPermissionDeniedError(scope), { error: 'insufficient_scope', scope })
+      throw permissionDenied(decision.missing, rule.mode === 'any')
     }
   }
 

@@ -35,9 +35,22 @@ export const AuthKeysUnavailableError = createError(
 
 export const RbacPermissionDeniedError = createError(
   'RBAC_PERMISSION_DENIED',
-  'This action needs the permission: %s',
+  'This action needs %s',
   403
 )
+
+/**
+ * A 403 that names what is missing, in words and as the RFC 6750 scope.
+ * With `anyOf`, holding one of the listed permissions would have been enough.
+ */
+export function permissionDenied (missing: string[], anyOf = false) {
+  const words = anyOf && missing.length > 1
+    ? `one of the permissions: ${missing.join(', ')}`
+    : `the permission${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`
+  const scope = missing.join(' ')
+
+  return withChallenge(new RbacPermissionDeniedError(words), { error: 'insufficient_scope', scope })
+}
 
 export const RbacStepUpRequiredError = createError(
   'RBAC_STEP_UP_REQUIRED',

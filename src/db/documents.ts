@@ -4,9 +4,8 @@ import { PERMISSIONS } from '../auth/policy.js'
 import {
   DocumentTeamUnknownError,
   DocumentVersionConflictError,
-  RbacPermissionDeniedError,
-  ResourceNotFoundError,
-  withChallenge
+  permissionDenied,
+  ResourceNotFoundError
 } from '../errors.js'
 import type {
   Document,
@@ -109,7 +108,7 @@ async function assertTeamVisible (queries: UserQueries, team: string | null | un
 
 async function deny (queries: UserQueries, action: string, target: string, permission: string): Promise<never> {
   await appendDenied(queries, { action, target, reason: `missing ${permission}` })
-  throw withChallenge(new RbacPermissionDeniedError(permission), { error: 'insufficient_scope', scope: permission })
+  throw permissionDenied([permission])
 }
 
 export async function createDocument (queries: UserQueries, input: DocumentCreate): Promise<Document> {

@@ -3,9 +3,8 @@ import { canManageTeam, isAdmin, type Grants } from '../auth/guards.js'
 import { PERMISSIONS } from '../auth/policy.js'
 import {
   RbacNotTeamManagerError,
-  RbacPermissionDeniedError,
-  ResourceNotFoundError,
-  withChallenge
+  permissionDenied,
+  ResourceNotFoundError
 } from '../errors.js'
 import type { Team } from '../schemas/teams.js'
 import { appendDenied } from './audit.js'
@@ -43,10 +42,7 @@ export async function createTeam (queries: UserQueries, name: string): Promise<T
 
   if (!row) {
     await appendDenied(queries, { action: 'team.create', target: 'team', reason: `missing ${PERMISSIONS.manageTeams}` })
-    throw withChallenge(new RbacPermissionDeniedError(PERMISSIONS.manageTeams), {
-      error: 'insufficient_scope',
-      scope: PERMISSIONS.manageTeams
-    })
+    throw permissionDenied([PERMISSIONS.manageTeams])
   }
   return toTeam(row)
 }
