@@ -90,7 +90,7 @@ export const RbacNotTeamManagerError = createError(
 
 export const DocumentVersionConflictError = createError(
   'DOCUMENT_VERSION_CONFLICT',
-  'The document has changed since version %s; fetch it again and retry',
+  'The document is at version %s, which If-Match does not name; fetch it again and retry',
   412
 )
 

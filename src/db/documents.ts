@@ -145,17 +145,41 @@ function patchAssignments (patch: DocumentPatch): string {
   return assignments.join(', ')
 }
 
+/** Which stored versions an update or delete may apply to. */
+export type VersionMatcher = (current: number) => boolean
+
+export function exactly (version: number): VersionMatcher {
+  return (current) => current === version
+}
+
 /**
- * Changes a document only if it is still at `expectedVersion`: the check and
- * the write are one conditional UPDATE, so of two concurrent writers at the
- * same version exactly one succeeds and the other gets 412.
+ * The versions an If-Match header accepts (RFC 9110 §13.1.1): `*` accepts
+ * any, otherwise each listed strong ETag of ours; weak or foreign tags
+ * match nothing, so the write is refused with 412.
+ */
+export function matcherFromIfMatch (header: string): VersionMatcher {
+  const tags = header.split(',').map((tag) => tag.trim())
+  if (tags.includes('*')) return () => true
+
+  const versions = tags
+    .map((tag) => /^"([1-9][0-9]{0,15})"$/.exec(tag)?.[1])
+    .filter((version): version is string => version !== undefined)
+    .map(Number)
+  return (current) => versions.includes(current)
+}
+
+/**
+ * Changes a document only at a version `matches` accepts. The version read
+ * is then required again by the conditional UPDATE itself, so of two
+ * concurrent writers at the same version exactly one succeeds; the other
+ * gets 412.
  */
 export async function updateDocument (
   queries: UserQueries,
   grants: Grants,
   id: string,
   patch: DocumentPatch,
-  expectedVersion: number
+  matches: VersionMatcher
 ): Promise<Document> {
   const current = await findDocument(queries, id) ?? notFound()
   const target = `document:${id}`
@@ -163,14 +187,14 @@ export async function updateDocument (
   if (!canWriteDocument(grants, current.owner)) {
     return await deny(queries, 'document.update', target, PERMISSIONS.writeDocuments)
   }
-  if (current.version !== expectedVersion) throw new DocumentVersionConflictError(String(expectedVersion))
+  if (!matches(current.version)) throw new DocumentVersionConflictError(String(current.version))
   if (patch.team !== undefined && patch.team !== current.team) await assertTeamVisible(queries, patch.team)
 
   const [rows] = await queries.query<[Row[]]>(
     `UPDATE $id SET ${patchAssignments(patch)} WHERE version = $expected RETURN AFTER`,
     {
       id: documentId(id),
-      expected: expectedVersion,
+      expected: current.version,
       title: patch.title,
       body: patch.body,
       tags: patch.tags,
@@ -179,45 +203,36 @@ export async function updateDocument (
   )
   if (rows[0]) return toDocument(rows[0])
 
-  return await explainEmptyUpdate(queries, id, expectedVersion)
+  return await explainEmptyUpdate(queries, id, current.version)
 }
 
-async function explainEmptyUpdate (queries: UserQueries, id: string, expectedVersion: number): Promise<never> {
+async function explainEmptyUpdate (queries: UserQueries, id: string, readVersion: number): Promise<never> {
   const now = await findDocument(queries, id) ?? notFound()
-  if (now.version !== expectedVersion) throw new DocumentVersionConflictError(String(expectedVersion))
+  if (now.version !== readVersion) throw new DocumentVersionConflictError(String(now.version))
   return await deny(queries, 'document.update', `document:${id}`, PERMISSIONS.writeDocuments)
 }
 
-export async function deleteDocument (queries: UserQueries, id: string, expectedVersion?: number): Promise<void> {
+export async function deleteDocument (queries: UserQueries, id: string, matches?: VersionMatcher): Promise<void> {
   const current = await findDocument(queries, id) ?? notFound()
-  if (expectedVersion !== undefined && current.version !== expectedVersion) {
-    throw new DocumentVersionConflictError(String(expectedVersion))
+  if (matches !== undefined && !matches(current.version)) {
+    throw new DocumentVersionConflictError(String(current.version))
   }
 
-  const condition = expectedVersion === undefined ? '' : 'WHERE version = $expected'
+  const condition = matches === undefined ? '' : 'WHERE version = $expected'
   const [rows] = await queries.query<[Row[]]>(
     `DELETE $id ${condition} RETURN BEFORE`,
-    { id: documentId(id), expected: expectedVersion }
+    { id: documentId(id), expected: current.version }
   )
   if (rows.length > 0) return
 
   const still = await findDocument(queries, id)
   if (!still) return
-  if (expectedVersion !== undefined && still.version !== expectedVersion) {
-    throw new DocumentVersionConflictError(String(expectedVersion))
+  if (matches !== undefined && still.version !== current.version) {
+    throw new DocumentVersionConflictError(String(still.version))
   }
   await deny(queries, 'document.delete', `document:${id}`, PERMISSIONS.deleteDocuments)
 }
 
 export function etagOf (version: number): string {
   return `"${version}"`
-}
-
-/**
- * The version an If-Match header names. Only a single strong ETag of ours
- * can match (RFC 9110 §13.1.1); anything else matches no version.
- */
-export function versionFromIfMatch (header: string): number | undefined {
-  const match = /^\s*"([1-9][0-9]{0,15})"\s*$/.exec(header)
-  return match ? Number(match[1]) : undefined
 }

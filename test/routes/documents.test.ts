@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, TEST_NAMESPACE } from '../helper.js'
+import { bearer, build, TEST_NAMESPACE } from '../helper.js'
 import { callAs, roleToken, signFor } from '../support/tokens.js'
 
 // One app for the whole file: the parent test closes it after every subtest.
@@ -328,4 +328,33 @@ t.test('documents API', async (t) => {
       t.match(response.json(), { statusCode: 400, code: String, error: 'Bad Request', message: String }, name)
     }
   })
+})
+
+t.test('If-Match follows RFC 9110: * and a list naming the current version match, junk does not', async (t) => {
+  const { app, issuer } = await build(t)
+  const alice = await issuer.sign({ claims: { sub: 'auth0|if-match-alice', permissions: undefined, scope: 'openid' } })
+  const created = await app.inject({
+    method: 'POST',
+    url: '/v1/documents',
+    headers: bearer(alice),
+    payload: { title: 'first' }
+  })
+  const url = `/v1/documents/${created.json().id}`
+
+  function patch (ifMatch: string, title: string) {
+    return app.inject({ method: 'PATCH', url, headers: { ...bearer(alice), 'if-match': ifMatch }, payload: { title } })
+  }
+  const star = await patch('*', 'by star')
+  const list = await patch('"7", "2"', 'by list')
+  const junk = await patch('junk', 'by junk')
+  const weak = await patch('W/"3"', 'by weak')
+  const stored = await app.inject({ url, headers: bearer(alice) })
+
+  t.equal(star.statusCode, 200)
+  t.equal(list.statusCode, 200)
+  t.equal(junk.statusCode, 412)
+  t.match(junk.json().message, 'is at version 3')
+  t.equal(weak.statusCode, 412)
+  t.equal(stored.json().title, 'by list')
+  t.equal(stored.headers.etag, '"3"')
 })

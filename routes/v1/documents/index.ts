@@ -8,7 +8,9 @@ import {
   findDocument,
   listDocuments,
   updateDocument,
-  versionFromIfMatch
+  exactly,
+  matcherFromIfMatch,
+  type VersionMatcher
 } from '../../../src/db/documents.js'
 import { DocumentVersionRequiredError, ResourceNotFoundError } from '../../../src/errors.js'
 import { ErrorRef } from '../../../src/schemas/common.js'
@@ -28,7 +30,6 @@ import {
 
 const TAGS = ['documents']
 const WRITE_ANY = [PERMISSIONS.writeDocuments, PERMISSIONS.writeOwnDocuments]
-const NO_VERSION = 0
 const AUTH_ERRORS = { 401: ErrorRef, 403: ErrorRef, 503: ErrorRef }
 
 interface IdParams { id: string }
@@ -39,13 +40,12 @@ function withEtag (reply: FastifyReply, document: Document): Document {
   return document
 }
 
-// If-Match wins over a version in the body; one of the two is required. An
-// If-Match that names no version of ours matches none (version 0).
-function expectedVersion (headers: IfMatchHeaders, body: DocumentPatch): number {
+// If-Match wins over a version in the body; one of the two is required.
+function expectedVersion (headers: IfMatchHeaders, body: DocumentPatch): VersionMatcher {
   const ifMatch = headers['if-match']
 
-  if (ifMatch !== undefined) return versionFromIfMatch(ifMatch) ?? NO_VERSION
-  if (body.version !== undefined) return body.version
+  if (ifMatch !== undefined) return matcherFromIfMatch(ifMatch)
+  if (body.version !== undefined) return exactly(body.version)
   throw new DocumentVersionRequiredError()
 }
 
@@ -139,7 +139,7 @@ export default async function documentRoutes (fastify: FastifyInstance): Promise
     }
   }, async (request, reply) => {
     const ifMatch = request.headers['if-match']
-    const version = ifMatch === undefined ? undefined : versionFromIfMatch(ifMatch) ?? NO_VERSION
+    const version = ifMatch === undefined ? undefined : matcherFromIfMatch(ifMatch)
 
     await request.withUserDb((queries) => deleteDocument(queries, request.params.id, version))
     reply.code(204)

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { RecordId } from 'surrealdb'
 import { build } from '../../helper.js'
-import { createDocument, deleteDocument, findDocument, listDocuments, updateDocument } from '../../../src/db/documents.js'
+import { createDocument, deleteDocument, exactly, findDocument, listDocuments, updateDocument } from '../../../src/db/documents.js'
 import { listAudit } from '../../../src/db/audit.js'
 import type { Caller } from '../../../src/db/user-sessions.js'
 
@@ -35,7 +35,7 @@ t.test('table permissions without the route guards', async (t) => {
   })
 
   t.test('another user cannot change or delete it, through src/db or raw SurrealQL', async (t) => {
-    const update = await sessions.run(bob, (queries) => updateDocument(queries, bob, doc.id, { title: 'pwned' }, 1))
+    const update = await sessions.run(bob, (queries) => updateDocument(queries, bob, doc.id, { title: 'pwned' }, exactly(1)))
       .catch((err: { statusCode: number }) => err.statusCode)
     const remove = await sessions.run(bob, (queries) => deleteDocument(queries, doc.id))
       .catch((err: { statusCode: number }) => err.statusCode)
