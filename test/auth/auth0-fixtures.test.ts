@@ -1,8 +1,7 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { bearer, buildIssuer, type Tap } from '../helper.js'
-import { buildApp } from './support/app.js'
+import { bearer, build, buildIssuer, type Tap } from '../helper.js'
 import { assertInvalidToken, changeOneCharacter } from './support/tokens.js'
 
 // Genuine tokens issued by Auth0 tenants, with those tenants' published key
@@ -33,7 +32,7 @@ function subjectOf (token: string): string {
 async function buildFor (t: Tap, fixture: Auth0Fixture, atIssue = true) {
   const keyServer = await buildIssuer(t)
   keyServer.serveKeySet(fixture.jwks)
-  const { app } = await buildApp(t, {
+  const { app } = await build(t, {
     issuer: keyServer,
     clock: atIssue ? () => fixture.iat * 1000 : undefined,
     env: {

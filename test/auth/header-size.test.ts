@@ -1,7 +1,6 @@
 import t from 'tap'
 import { connect, type AddressInfo } from 'node:net'
-import { bearer } from '../helper.js'
-import { buildApp } from './support/app.js'
+import { bearer, build } from '../helper.js'
 
 // Node's HTTP parser enforces the header limit before Fastify sees the
 // request, and app.inject bypasses the parser, so these tests listen on a
@@ -38,7 +37,7 @@ function statusOf (reply: RawReply): number {
 }
 
 t.test('C14: header size', async (t) => {
-  const { app, issuer } = await buildApp(t)
+  const { app, issuer } = await build(t)
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as AddressInfo
 

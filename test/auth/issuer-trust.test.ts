@@ -2,8 +2,7 @@ import t from 'tap'
 import { createPublicKey, type JsonWebKey } from 'node:crypto'
 import diagnostics from 'node:diagnostics_channel'
 import { exportJWK, type CryptoKey } from 'jose'
-import { bearer, buildIssuer, TEST_NAMESPACE } from '../helper.js'
-import { buildApp } from './support/app.js'
+import { bearer, build, buildIssuer, TEST_NAMESPACE } from '../helper.js'
 import { defaultClaims, type TestIssuer } from '../support/issuer.js'
 import { assertInvalidToken, hmacToken } from './support/tokens.js'
 
@@ -41,7 +40,7 @@ function publicPem (issuer: TestIssuer): string {
 }
 
 t.test('C06: issuer trust', async (t) => {
-  const { app, issuer } = await buildApp(t)
+  const { app, issuer } = await build(t)
   const attacker = await buildIssuer(t, { keyIds: ['attacker-1'] })
   const attackerKey = attacker.keys[0]
   const admin = { permissions: ['read:documents', 'admin:users', 'admin'], [`${TEST_NAMESPACE}roles`]: ['admin'] }
@@ -97,7 +96,7 @@ t.test('C06: issuer trust', async (t) => {
 })
 
 t.test('C07: algorithm confusion', async (t) => {
-  const { app, issuer } = await buildApp(t)
+  const { app, issuer } = await build(t)
   const pem = publicPem(issuer)
   const claims = {
     ...defaultClaims(issuer),
@@ -149,7 +148,7 @@ t.test('C07: algorithm confusion', async (t) => {
 t.test('C08: issuer normalisation', async (t) => {
   t.test('accepts genuine tokens when the issuer is configured without a trailing slash', async (t) => {
     const issuer = await buildIssuer(t)
-    const { app } = await buildApp(t, { issuer, env: { AUTH0_ISSUER: issuer.origin } })
+    const { app } = await build(t, { issuer, env: { AUTH0_ISSUER: issuer.origin } })
 
     const response = await app.inject({ url: '/v1/me', headers: bearer(await issuer.sign()) })
 
@@ -159,7 +158,7 @@ t.test('C08: issuer normalisation', async (t) => {
 
   t.test('accepts genuine tokens when the issuer is configured with a trailing slash', async (t) => {
     const issuer = await buildIssuer(t)
-    const { app } = await buildApp(t, { issuer, env: { AUTH0_ISSUER: issuer.url } })
+    const { app } = await build(t, { issuer, env: { AUTH0_ISSUER: issuer.url } })
 
     const response = await app.inject({ url: '/v1/me', headers: bearer(await issuer.sign()) })
 
@@ -169,7 +168,7 @@ t.test('C08: issuer normalisation', async (t) => {
 
   t.test('refuses a token iss without the slash or with another path', async (t) => {
     const issuer = await buildIssuer(t)
-    const { app } = await buildApp(t, { issuer, env: { AUTH0_ISSUER: issuer.origin } })
+    const { app } = await build(t, { issuer, env: { AUTH0_ISSUER: issuer.origin } })
 
     for (const iss of [issuer.origin, `${issuer.origin}/other/`, `${issuer.url}/`, issuer.url.toUpperCase()]) {
       const response = await app.inject({ url: '/v1/me', headers: bearer(await issuer.sign({ claims: { iss } })) })

@@ -1,8 +1,7 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { bearer, buildIssuer } from '../helper.js'
-import { buildApp } from './support/app.js'
+import { bearer, build, buildIssuer } from '../helper.js'
 import { createSigningKey } from '../support/issuer.js'
 import { assertErrorShape, assertInvalidToken } from './support/tokens.js'
 
@@ -13,7 +12,7 @@ function percentile (values: number[], fraction: number): number {
 
 t.test('accepts every key the issuer publishes right after start-up', async (t) => {
   const issuer = await buildIssuer(t, { keyIds: ['key-1', 'key-2'] })
-  const { app } = await buildApp(t, { issuer })
+  const { app } = await build(t, { issuer })
 
   const first = await app.inject({ url: '/v1/me', headers: bearer(await issuer.sign({ key: issuer.keys[0] })) })
   const second = await app.inject({ url: '/v1/me', headers: bearer(await issuer.sign({ key: issuer.keys[1] })) })
@@ -25,7 +24,7 @@ t.test('accepts every key the issuer publishes right after start-up', async (t) 
 })
 
 t.test('C03: a storm of random kids gets 401 without hammering the issuer', async (t) => {
-  const { app, issuer } = await buildApp(t)
+  const { app, issuer } = await build(t)
   const other = await createSigningKey('other')
   const valid = await issuer.sign()
   const warm = await app.inject({ url: '/v1/me', headers: bearer(valid) })
@@ -58,7 +57,7 @@ t.test('C03: a storm of random kids gets 401 without hammering the issuer', asyn
 
 t.test('C05: a JWKS endpoint that never answers on a cold cache', async (t) => {
   const issuer = await buildIssuer(t)
-  const { app } = await buildApp(t, { issuer })
+  const { app } = await build(t, { issuer })
   issuer.state = 'black-hole'
   const token = await issuer.sign()
   const started = Date.now()
@@ -84,7 +83,7 @@ t.test('C05: a JWKS endpoint that never answers on a cold cache', async (t) => {
 
 t.test('C05 phase 2: a failed fetch is not remembered once the issuer recovers', async (t) => {
   const issuer = await buildIssuer(t)
-  const { app } = await buildApp(t, { issuer })
+  const { app } = await build(t, { issuer })
   const token = await issuer.sign()
   issuer.state = 'fail'
 
@@ -101,7 +100,7 @@ t.test('C05 phase 2: a failed fetch is not remembered once the issuer recovers',
 
 t.test('C05 phase 2: a key set that is not JSON gets 503, never 500', async (t) => {
   const issuer = await buildIssuer(t)
-  const { app } = await buildApp(t, { issuer })
+  const { app } = await build(t, { issuer })
   issuer.state = 'invalid-json'
 
   const response = await app.inject({ url: '/v1/me', headers: bearer(await issuer.sign()) })
@@ -112,7 +111,7 @@ t.test('C05 phase 2: a key set that is not JSON gets 503, never 500', async (t) 
 
 t.test('C05 phase 3: cached keys keep working while the JWKS endpoint is down', async (t) => {
   const issuer = await buildIssuer(t)
-  const { app } = await buildApp(t, { issuer })
+  const { app } = await build(t, { issuer })
   const token = await issuer.sign()
   const newKey = await createSigningKey('key-new')
 

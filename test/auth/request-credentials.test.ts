@@ -1,13 +1,12 @@
 import t from 'tap'
 import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
-import { bearer } from '../helper.js'
-import { buildApp } from './support/app.js'
+import { bearer, build } from '../helper.js'
 import { assertInvalidRequest, assertPlainChallenge, ERROR_BODY_KEYS } from './support/tokens.js'
 
 t.test('reading credentials from a request', async (t) => {
   // One app serves the file; it also listens, for the raw-HTTP cases.
-  const { app, issuer } = await buildApp(t)
+  const { app, issuer } = await build(t)
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as AddressInfo
 

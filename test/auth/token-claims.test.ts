@@ -2,17 +2,16 @@ import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import type { CryptoKey } from 'jose'
 import { findOwnUser } from '../../src/db/users.js'
-import { bearer, buildIssuer, TEST_AUDIENCE } from '../helper.js'
-import { buildApp } from './support/app.js'
+import { bearer, build, buildIssuer, TEST_AUDIENCE } from '../helper.js'
 import { createSigningKey, defaultClaims } from '../support/issuer.js'
 import { assertInvalidToken, changeOneCharacter, craftToken, signRs256 } from './support/tokens.js'
 
 t.test('token claims', async (t) => {
   // One app serves every test; the second verifies at a fixed instant, so the
   // leeway edges are exact (its tokens always carry an explicit iat).
-  const { app, issuer } = await buildApp(t)
+  const { app, issuer } = await build(t)
   const nowSec = Math.floor(Date.now() / 1000)
-  const clocked = (await buildApp(t, { issuer, clock: () => nowSec * 1000 })).app
+  const clocked = (await build(t, { issuer, clock: () => nowSec * 1000 })).app
 
   async function findStoredUser (app: FastifyInstance, sub: string) {
     return await app.userSessions.run({ sub, roles: [], permissions: [] }, findOwnUser)
@@ -188,7 +187,7 @@ t.test('token claims', async (t) => {
     const ecIssuer = await buildIssuer(t)
     const ecKey = await createSigningKey('ec-1', 'ES256')
     ecIssuer.keys.push(ecKey)
-    const ec = (await buildApp(t, { issuer: ecIssuer, env: { AUTH0_ALGORITHMS: 'ES256' } })).app
+    const ec = (await build(t, { issuer: ecIssuer, env: { AUTH0_ALGORITHMS: 'ES256' } })).app
 
     const accepted = await ec.inject({ url: '/v1/me', headers: bearer(await ecIssuer.sign({ key: ecKey, header: { alg: 'ES256' } })) })
     const rsa = await ec.inject({ url: '/v1/me', headers: bearer(await ecIssuer.sign()) })

@@ -1,14 +1,13 @@
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { bearer, buildIssuer } from '../helper.js'
+import { bearer, build, buildIssuer } from '../helper.js'
 import { createSigningKey, defaultClaims } from '../support/issuer.js'
-import { buildApp } from './support/app.js'
 import { changeOneCharacter, hmacToken } from './support/tokens.js'
 
 t.test('no token reaches the logs, for accepted and rejected requests alike', async (t) => {
   const lines: string[] = []
   const issuer = await buildIssuer(t)
-  const { app } = await buildApp(t, {
+  const { app } = await build(t, {
     issuer,
     env: { LOG_LEVEL: 'trace' },
     logStream: { write: (line: string) => { lines.push(line) } }
